@@ -1,0 +1,100 @@
+package assemble
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
+)
+
+// Options are the choices of one build that the spec does not hold.
+type Options struct {
+	// Created is the image's creation time (already resolved from the spec,
+	// SOURCE_DATE_EPOCH or the clock by the caller). The zero value means the Unix epoch.
+	Created time.Time
+	// BlobDir is the directory where new layer blobs are written as
+	// BlobDir/sha256/<hex>. It must exist.
+	BlobDir string
+	// Progress, if set, reports layer creation.
+	Progress resolve.Progress
+}
+
+// Image is a built image: its top-level descriptor and every blob it references.
+type Image struct {
+	// Desc is the top-level descriptor: an index when several platforms or an
+	// index base were asked for, else a manifest.
+	Desc ocispec.Descriptor
+	// Manifests are the per-platform image manifests, in order.
+	Manifests []Manifest
+	// blobs holds every blob reachable from Desc, keyed by digest.
+	blobs map[digest.Digest]blob
+	// order is the push order: layers, configs, manifests, then the index.
+	order []digest.Digest
+}
+
+// Manifest is one platform's image manifest in a built image.
+type Manifest struct {
+	// Desc is the manifest's descriptor, with its platform set.
+	Desc ocispec.Descriptor
+	// Config is the config blob's descriptor.
+	Config ocispec.Descriptor
+	// Layers are the layer descriptors, base first.
+	Layers []ocispec.Descriptor
+}
+
+// blob is one blob of an Image: in memory, a local file, or read from the base.
+type blob struct {
+	desc ocispec.Descriptor
+	data []byte
+	path string
+	base resolve.BlobSource
+}
+
+// Blobs returns every blob of the image in push order: layers, configs,
+// manifests, then the index.
+func (im *Image) Blobs() []ocispec.Descriptor {
+	out := make([]ocispec.Descriptor, 0, len(im.order))
+	for _, d := range im.order {
+		out = append(out, im.blobs[d].desc)
+	}
+	return out
+}
+
+// Open returns a reader of the blob with desc's digest.
+func (im *Image) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	b, ok := im.blobs[desc.Digest]
+	if !ok {
+		return nil, fmt.Errorf("blob %s: %w", desc.Digest, ErrUnknownBlob)
+	}
+	return b.open(ctx)
+}
+
+// Path returns the local file holding the blob, or "" when it has none.
+func (im *Image) Path(desc ocispec.Descriptor) string {
+	b, ok := im.blobs[desc.Digest]
+	if !ok {
+		return ""
+	}
+	if b.path != "" {
+		return b.path
+	}
+	if p, ok := b.base.(resolve.Pather); ok {
+		return p.Path(b.desc)
+	}
+	return ""
+}
+
+// Bytes returns the content of an in-memory blob (manifests, configs, the
+// index), or nil for layers.
+func (im *Image) Bytes(desc ocispec.Descriptor) []byte {
+	return im.blobs[desc.Digest].data
+}
+
+// ensure the spec import is used by the API documented in Build.
+var _ = spec.FormatOCI
