@@ -10,7 +10,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/resolve"
-	"github.com/ybuild/ybuild/spec"
 )
 
 // Options are the choices of one build that the spec does not hold.
@@ -96,5 +95,29 @@ func (im *Image) Bytes(desc ocispec.Descriptor) []byte {
 	return im.blobs[desc.Digest].data
 }
 
-// ensure the spec import is used by the API documented in Build.
-var _ = spec.FormatOCI
+// AddData adds an in-memory blob (a manifest, config or index) to the image.
+// Blobs keep the order they are added in; adding a digest twice keeps the first.
+func (im *Image) AddData(desc ocispec.Descriptor, data []byte) {
+	im.add(blob{desc: desc, data: data})
+}
+
+// AddFile adds a blob held in a local file (a new layer).
+func (im *Image) AddFile(desc ocispec.Descriptor, path string) {
+	im.add(blob{desc: desc, path: path})
+}
+
+// AddBase adds a blob read from the base image.
+func (im *Image) AddBase(desc ocispec.Descriptor, src resolve.BlobSource) {
+	im.add(blob{desc: desc, base: src})
+}
+
+func (im *Image) add(b blob) {
+	if im.blobs == nil {
+		im.blobs = map[digest.Digest]blob{}
+	}
+	if _, ok := im.blobs[b.desc.Digest]; ok {
+		return
+	}
+	im.blobs[b.desc.Digest] = b
+	im.order = append(im.order, b.desc.Digest)
+}

@@ -1,0 +1,17 @@
+package output
+
+import "github.com/ybuild/ybuild/resolve"
+
+// Options are the choices for writing outputs.
+type Options struct {
+	// Dir is the directory that relative paths in destinations are relative to.
+	Dir string
+	// Name is the build's name, used when there are no tags (localhost/NAME:latest).
+	Name string
+	// Tags are the spec's tags, naming the image in archives and pushes.
+	Tags []string
+	// Registry holds registry access options for docker:// outputs; nil uses the defaults.
+	Registry *resolve.RegistryOptions
+	// Progress, if set, reports blob writes and uploads.
+	Progress resolve.Progress
+}

@@ -1,0 +1,18 @@
+package resolve
+
+import ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+// Options are the choices for opening a base.
+type Options struct {
+	// Dir is the directory that relative paths in the reference are relative to.
+	Dir string
+	// Platforms selects platforms of an index base; nil selects the default
+	// (linux/amd64), or the only platform of a single-manifest base.
+	Platforms []ocispec.Platform
+	// AllPlatforms selects every platform of an index base.
+	AllPlatforms bool
+	// Registry holds the registry access options; nil uses the defaults.
+	Registry *RegistryOptions
+	// Progress, if set, reports blob downloads.
+	Progress Progress
+}
