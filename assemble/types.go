@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -22,12 +23,37 @@ type Options struct {
 	BlobDir string
 	// Progress, if set, reports layer creation.
 	Progress resolve.Progress
+	// ForceIndex makes the result an index even for one platform and a spec
+	// without platforms.
+	ForceIndex bool
+	// SingleManifest makes the result a single manifest even when the spec
+	// sets platforms (a --platform flag narrowed the build to one); building
+	// several platforms then fails. Without ForceIndex or SingleManifest the
+	// result is an index when the spec sets platforms or the base gave
+	// several images.
+	SingleManifest bool
+	// Concurrency bounds how many layers of one platform are written at
+	// once. The default (0) is GOMAXPROCS.
+	Concurrency int
+}
+
+// fill returns o with defaults: Created the Unix epoch when zero, in UTC and
+// whole seconds; Concurrency GOMAXPROCS.
+func (o Options) fill() Options {
+	if o.Created.IsZero() {
+		o.Created = time.Unix(0, 0)
+	}
+	o.Created = o.Created.UTC().Truncate(time.Second)
+	if o.Concurrency <= 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	return o
 }
 
 // Image is a built image: its top-level descriptor and every blob it references.
 type Image struct {
-	// Desc is the top-level descriptor: an index when several platforms or an
-	// index base were asked for, else a manifest.
+	// Desc is the top-level descriptor: an index when the spec sets
+	// platforms (see Options.Index), else the only manifest, platform set.
 	Desc ocispec.Descriptor
 	// Manifests are the per-platform image manifests, in order.
 	Manifests []Manifest

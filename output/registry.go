@@ -1,8 +1,56 @@
 package output
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"strings"
 
-// newRegistryWriter returns a writer that pushes to docker://REF.
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/resolve"
+)
+
+// registryPrefix is the destination prefix of registry outputs.
+const registryPrefix = "docker://"
+
+// registryWriter pushes an image to docker://REF.
+type registryWriter struct {
+	dest string
+	ref  resolve.Reference
+	opts Options
+}
+
+var _ Writer = (*registryWriter)(nil)
+
+// newRegistryWriter returns a writer that pushes to docker://REF. REF is
+// normalised like a base reference (alpine → docker.io/library/alpine:latest).
 func newRegistryWriter(dest string, opts Options) (Writer, error) {
-	return nil, fmt.Errorf("%s: registry outputs are not supported yet: %w", dest, ErrUsage)
+	s := strings.TrimPrefix(dest, registryPrefix)
+	ref, err := resolve.ParseReference(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", dest, ErrUsage, err)
+	}
+	return &registryWriter{dest: dest, ref: ref, opts: opts}, nil
+}
+
+// Write pushes img: blobs the registry has are skipped, base blobs from
+// the same registry are mounted, layers and configs upload concurrently,
+// then the manifests by digest and the top-level one by tag. It returns
+// Ref = REF@DIGEST.
+func (w *registryWriter) Write(ctx context.Context, img *assemble.Image) (Result, error) {
+	if w.ref.Digest != "" && w.ref.Digest != img.Desc.Digest {
+		return Result{}, fmt.Errorf("%s: the destination pins %s but the image is %s: %w", w.dest, w.ref.Digest, img.Desc.Digest, ErrUsage)
+	}
+	target := w.ref.WithDigest(img.Desc.Digest)
+	sess, err := w.opts.Registry.Session(ctx, target)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
+	}
+	p, err := newPush(ctx, sess, target, img, w.opts)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
+	}
+	if err := p.run(ctx); err != nil {
+		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
+	}
+	return Result{Dest: w.dest, Ref: target.String(), Digest: img.Desc.Digest}, nil
 }

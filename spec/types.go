@@ -44,6 +44,9 @@ type Build struct {
 
 	// pos maps a field path (layers[1].files[0].dst) to its place in the file.
 	pos map[string]Pos
+	// meta is what Load learned beyond positions: deferred TARGET* values,
+	// inherited attributes, fields that failed to decode, args.
+	meta *meta
 }
 
 // Attrs are the entry attributes that cascade from defaults to a layer to an entry.

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"github.com/spf13/pflag"
 
 	"github.com/ybuild/ybuild/resolve"
@@ -8,19 +12,49 @@ import (
 
 // registryFlags holds the registry flags (credentials, TLS, cache, push).
 type registryFlags struct {
-	push bool
+	push     bool
+	insecure []string
+	caFiles  []string
+	hostsDir string
+	cacheDir string
+	authFile string
+	offline  bool
 }
 
 // addRegistryFlags registers the registry flags on fs.
 func addRegistryFlags(fs *pflag.FlagSet) *registryFlags {
 	f := &registryFlags{}
 	fs.BoolVar(&f.push, "push", false, "push to every tag of the spec")
+	fs.StringArrayVar(&f.insecure, "insecure-registry", nil, "registry HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)")
+	fs.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of extra CAs to trust for registries (repeatable)")
+	fs.StringVar(&f.hostsDir, "hosts-dir", "", "containerd hosts directory (HOST[:PORT]/hosts.toml) for mirrors and per-host TLS")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "blob cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
+	fs.StringVar(&f.authFile, "authfile", "", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
+	fs.BoolVar(&f.offline, "offline", false, "use only the blob cache; never contact a registry")
 	return f
 }
 
-// options builds the registry options from the flags and the environment.
+// options builds the registry options from the flags and the environment:
+// credential files ($REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json or
+// ~/.docker/config.json, $XDG_RUNTIME_DIR/containers/auth.json,
+// $XDG_CONFIG_HOME/containers/auth.json) and the cache directory. Extra CAs
+// from SSL_CERT_FILE and SSL_CERT_DIR are honoured by Go's system pool.
 func (f *registryFlags) options() (*resolve.RegistryOptions, error) {
-	return &resolve.RegistryOptions{}, nil
+	cache := f.cacheDir
+	if cache == "" {
+		var err error
+		if cache, err = defaultCacheDir(); err != nil {
+			return nil, err
+		}
+	}
+	return &resolve.RegistryOptions{
+		AuthFiles: authFiles(f.authFile),
+		Insecure:  f.insecure,
+		CAFiles:   f.caFiles,
+		HostsDir:  f.hostsDir,
+		CacheDir:  cache,
+		Offline:   f.offline,
+	}, nil
 }
 
 // pushOutputs returns the docker:// outputs that --push adds for tags.
@@ -33,4 +67,45 @@ func (f *registryFlags) pushOutputs(tags []string) []string {
 		out = append(out, "docker://"+t)
 	}
 	return out
+}
+
+// authFiles lists the credential files in order of preference.
+func authFiles(explicit string) []string {
+	var files []string
+	add := func(p string) {
+		if p != "" {
+			files = append(files, p)
+		}
+	}
+	if explicit == "" {
+		explicit = os.Getenv("REGISTRY_AUTH_FILE")
+	}
+	add(explicit)
+	home, _ := os.UserHomeDir()
+	if d := os.Getenv("DOCKER_CONFIG"); d != "" {
+		add(filepath.Join(d, "config.json"))
+	} else if home != "" {
+		add(filepath.Join(home, ".docker", "config.json"))
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		add(filepath.Join(d, "containers", "auth.json"))
+	}
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		add(filepath.Join(d, "containers", "auth.json"))
+	} else if home != "" {
+		add(filepath.Join(home, ".config", "containers", "auth.json"))
+	}
+	return files
+}
+
+// defaultCacheDir returns $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild.
+func defaultCacheDir() (string, error) {
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "ybuild"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cache directory: %w; set --cache-dir or XDG_CACHE_HOME", err)
+	}
+	return filepath.Join(home, ".cache", "ybuild"), nil
 }

@@ -1,0 +1,170 @@
+package assemble
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
+)
+
+// platformImage is one platform's part of a build.
+type platformImage struct {
+	baseLayers []ocispec.Descriptor
+	newLayers  []Layer
+	config     []byte
+	configDesc ocispec.Descriptor
+	manifest   []byte
+	desc       ocispec.Descriptor
+}
+
+// Build builds the image b describes on top of base: for each of the base's
+// images (platforms) it writes the spec's layers (substituted for that
+// platform) into opts.BlobDir, patches the config, and writes a manifest;
+// with several platforms, or when the spec sets platforms, an index over
+// them. Base layers are referenced, never recompressed. The result depends
+// only on its inputs: building twice gives the same digests.
+func Build(ctx context.Context, b *spec.Build, base *resolve.Base, opts Options) (*Image, error) {
+	if err := checkInputs(b, base, opts); err != nil {
+		return nil, err
+	}
+	opts = opts.fill()
+	index, err := wantIndex(opts, b, len(base.Images))
+	if err != nil {
+		return nil, err
+	}
+	lw := newLayerWriter(b, base, opts)
+	plats := make([]*platformImage, 0, len(base.Images))
+	for _, bi := range base.Images {
+		p, err := buildPlatform(ctx, b, base, bi, lw, opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", platformString(bi.Platform), err)
+		}
+		plats = append(plats, p)
+	}
+	return gather(b, base, plats, index, opts)
+}
+
+// checkInputs rejects builds that cannot start.
+func checkInputs(b *spec.Build, base *resolve.Base, opts Options) error {
+	switch {
+	case b == nil:
+		return errors.New("build: no spec")
+	case base == nil || len(base.Images) == 0:
+		return errors.New("build: base has no images")
+	case opts.BlobDir == "":
+		return errors.New("build: no blob directory")
+	case b.Format == spec.FormatDocker && b.Compression == spec.CompressionZstd:
+		return fmt.Errorf("format docker with compression zstd: docker schema2 has no zstd layers: %w", ErrUnsupported)
+	}
+	return nil
+}
+
+// buildPlatform writes one platform's layers, config and manifest.
+func buildPlatform(ctx context.Context, b *spec.Build, base *resolve.Base, bi resolve.Image, lw *layerWriter, opts Options) (*platformImage, error) {
+	pb, err := b.ForPlatform(bi.Platform)
+	if err != nil {
+		return nil, err
+	}
+	p := &platformImage{}
+	for _, l := range bi.Manifest.Layers {
+		d, err := convertLayer(l, pb.Format)
+		if err != nil {
+			return nil, err
+		}
+		p.baseLayers = append(p.baseLayers, d)
+	}
+	if p.newLayers, err = lw.writeAll(ctx, pb.Layers); err != nil {
+		return nil, err
+	}
+	if err := p.writeConfig(pb, bi, opts.Created); err != nil {
+		return nil, err
+	}
+	created := opts.Created.Format(time.RFC3339)
+	p.manifest, p.desc, err = buildManifest(manifestInput{
+		format:      pb.Format,
+		config:      p.configDesc,
+		layers:      p.layers(),
+		annotations: annotations(pb, base.Name, bi.Desc.Digest, created),
+	})
+	if err != nil {
+		return nil, err
+	}
+	plat := bi.Platform
+	p.desc.Platform = &plat
+	return p, nil
+}
+
+// writeConfig builds the platform's config and its descriptor.
+func (p *platformImage) writeConfig(pb *spec.Build, bi resolve.Image, created time.Time) error {
+	in := configInput{
+		base: bi.Config, spec: pb.Config, platform: bi.Platform, created: created,
+		history: newHistory(pb.Layers, pb.Config, created),
+	}
+	for _, l := range p.newLayers {
+		in.diffIDs = append(in.diffIDs, l.DiffID)
+	}
+	cfg, err := buildConfig(in)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	p.config, p.configDesc = cfg, descriptor(typesFor(pb.Format).config, cfg)
+	return nil
+}
+
+// layers returns the manifest's layer descriptors: the base's, then the new ones.
+func (p *platformImage) layers() []ocispec.Descriptor {
+	out := append([]ocispec.Descriptor{}, p.baseLayers...)
+	for _, l := range p.newLayers {
+		out = append(out, l.Desc)
+	}
+	return out
+}
+
+// gather adds every blob to a new Image in push order (layers, configs,
+// manifests, index) and sets its top-level descriptor.
+func gather(b *spec.Build, base *resolve.Base, plats []*platformImage, index bool, opts Options) (*Image, error) {
+	im := &Image{Manifests: []Manifest{}}
+	for _, p := range plats {
+		for _, l := range p.baseLayers {
+			im.AddBase(l, base.Blobs)
+		}
+		for _, l := range p.newLayers {
+			im.AddFile(l.Desc, l.Path)
+		}
+	}
+	for _, p := range plats {
+		im.AddData(p.configDesc, p.config)
+	}
+	var descs []ocispec.Descriptor
+	for _, p := range plats {
+		im.AddData(p.desc, p.manifest)
+		im.Manifests = append(im.Manifests, Manifest{Desc: p.desc, Config: p.configDesc, Layers: p.layers()})
+		descs = append(descs, p.desc)
+	}
+	if !index {
+		im.Desc = plats[0].desc
+		return im, nil
+	}
+	ann := annotations(b, base.Name, base.Digest, opts.Created.Format(time.RFC3339))
+	data, desc, err := buildIndex(b.Format, descs, ann)
+	if err != nil {
+		return nil, err
+	}
+	im.AddData(desc, data)
+	im.Desc = desc
+	return im, nil
+}
+
+// platformString formats os/arch[/variant].
+func platformString(p ocispec.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}

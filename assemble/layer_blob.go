@@ -1,0 +1,130 @@
+package assemble
+
+import (
+	"archive/tar"
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// blobWriter is the write side of one layer: tar → (DiffID hash) →
+// compressor → (blob hash, size) → buffered temp file.
+type blobWriter struct {
+	tmp      *os.File
+	buf      *bufio.Writer
+	comp     io.WriteCloser
+	tw       *tar.Writer
+	diffHash hash.Hash
+	blobHash hash.Hash
+	size     counter
+}
+
+// writeBlob streams the sorted entries into BlobDir/sha256/<hex>. On any
+// error (or cancellation) the temp file is removed.
+func writeBlob(ctx context.Context, es []entry, env LayerEnv, mediaType, label string) (Layer, error) {
+	dir := filepath.Join(env.BlobDir, "sha256")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Layer{}, fmt.Errorf("blob dir: %w", err)
+	}
+	bw, err := newBlobWriter(dir, env)
+	if err != nil {
+		return Layer{}, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			bw.tmp.Close()
+			os.Remove(bw.tmp.Name())
+		}
+	}()
+	add, end := progress(env, label, es)
+	defer end()
+	if err := writeEntries(ctx, bw.tw, es, add); err != nil {
+		return Layer{}, err
+	}
+	if err := bw.close(); err != nil {
+		return Layer{}, err
+	}
+	out := Layer{
+		Desc: ocispec.Descriptor{MediaType: mediaType, Size: int64(bw.size),
+			Digest: digest.NewDigest(digest.SHA256, bw.blobHash)},
+		DiffID: digest.NewDigest(digest.SHA256, bw.diffHash),
+	}
+	out.Path = filepath.Join(dir, out.Desc.Digest.Encoded())
+	if err := place(bw.tmp.Name(), out.Path); err != nil {
+		return Layer{}, err
+	}
+	done = true
+	return out, nil
+}
+
+// newBlobWriter creates the temp file and the writer chain.
+func newBlobWriter(dir string, env LayerEnv) (*blobWriter, error) {
+	tmp, err := os.CreateTemp(dir, ".layer-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("temp file: %w", err)
+	}
+	bw := &blobWriter{tmp: tmp, diffHash: sha256.New(), blobHash: sha256.New()}
+	bw.buf = bufio.NewWriterSize(io.MultiWriter(tmp, bw.blobHash, &bw.size), 1<<20)
+	bw.comp, err = newCompressor(bw.buf, env.Compression)
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	bw.tw = tar.NewWriter(io.MultiWriter(bw.comp, bw.diffHash))
+	return bw, nil
+}
+
+// close finishes the tar stream, the compressor and the file.
+func (bw *blobWriter) close() error {
+	err := bw.tw.Close()
+	if err == nil {
+		err = bw.comp.Close()
+	}
+	if err == nil {
+		err = bw.buf.Flush()
+	}
+	if err == nil {
+		err = bw.tmp.Chmod(0o644)
+	}
+	if cerr := bw.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("finish blob: %w", err)
+	}
+	return nil
+}
+
+// place renames tmp to path, or removes tmp when path already exists (the
+// same digest: the same bytes).
+func place(tmp, path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return os.Remove(tmp)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	return nil
+}
+
+// counter counts bytes written.
+type counter int64
+
+// Write counts p.
+func (c *counter) Write(p []byte) (int, error) {
+	*c += counter(len(p))
+	return len(p), nil
+}

@@ -1,0 +1,111 @@
+package assemble
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
+)
+
+// Annotation keys ybuild sets.
+const (
+	AnnotationCreated    = ocispec.AnnotationCreated
+	AnnotationBaseName   = ocispec.AnnotationBaseImageName
+	AnnotationBaseDigest = ocispec.AnnotationBaseImageDigest
+)
+
+// mediaTypes are the manifest, index and config media types of a format.
+type mediaTypes struct {
+	manifest, index, config string
+}
+
+// typesFor returns the JSON media types of format f.
+func typesFor(f spec.Format) mediaTypes {
+	if f == spec.FormatDocker {
+		return mediaTypes{resolve.MediaTypeDockerManifest, resolve.MediaTypeDockerManifestList, resolve.MediaTypeDockerConfig}
+	}
+	return mediaTypes{ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageIndex, ocispec.MediaTypeImageConfig}
+}
+
+// toOCILayer maps Docker layer media types to their OCI equivalents; the
+// blob is the same, only the JSON changes. Others are kept.
+var toOCILayer = map[string]string{
+	resolve.MediaTypeDockerLayer:        ocispec.MediaTypeImageLayer,
+	resolve.MediaTypeDockerLayerGzip:    ocispec.MediaTypeImageLayerGzip,
+	resolve.MediaTypeDockerLayerZstd:    ocispec.MediaTypeImageLayerZstd,
+	resolve.MediaTypeDockerForeignLayer: ocispec.MediaTypeImageLayerNonDistributableGzip, //nolint:staticcheck // the OCI equivalent
+}
+
+// toDockerLayer maps layer media types that Docker schema2 can express.
+var toDockerLayer = map[string]string{
+	ocispec.MediaTypeImageLayer:                     resolve.MediaTypeDockerLayer,
+	ocispec.MediaTypeImageLayerGzip:                 resolve.MediaTypeDockerLayerGzip,
+	ocispec.MediaTypeImageLayerNonDistributableGzip: resolve.MediaTypeDockerForeignLayer, //nolint:staticcheck // the Docker equivalent
+	resolve.MediaTypeDockerLayer:                    resolve.MediaTypeDockerLayer,
+	resolve.MediaTypeDockerLayerGzip:                resolve.MediaTypeDockerLayerGzip,
+	resolve.MediaTypeDockerForeignLayer:             resolve.MediaTypeDockerForeignLayer,
+}
+
+// convertLayer returns a base layer descriptor with the media type of format
+// f. Docker schema2 has no zstd or other OCI-only layer type.
+func convertLayer(d ocispec.Descriptor, f spec.Format) (ocispec.Descriptor, error) {
+	if f == spec.FormatDocker {
+		mt, ok := toDockerLayer[d.MediaType]
+		if !ok {
+			return d, fmt.Errorf("base layer %s: media type %s has no docker schema2 equivalent, use format: oci: %w", d.Digest, d.MediaType, ErrUnsupported)
+		}
+		d.MediaType = mt
+		return d, nil
+	}
+	if mt, ok := toOCILayer[d.MediaType]; ok {
+		d.MediaType = mt
+	}
+	return d, nil
+}
+
+// manifestInput is everything a platform's manifest depends on.
+type manifestInput struct {
+	format      spec.Format
+	config      ocispec.Descriptor
+	layers      []ocispec.Descriptor
+	annotations map[string]string
+}
+
+// buildManifest returns the manifest JSON and its descriptor. Docker
+// schema2 manifests carry no annotations.
+func buildManifest(in manifestInput) ([]byte, ocispec.Descriptor, error) {
+	mt := typesFor(in.format)
+	m := ocispec.Manifest{MediaType: mt.manifest, Config: in.config, Layers: append([]ocispec.Descriptor{}, in.layers...)}
+	m.SchemaVersion = 2
+	if in.format != spec.FormatDocker && len(in.annotations) > 0 {
+		m.Annotations = in.annotations
+	}
+	data, err := marshal(m)
+	if err != nil {
+		return nil, ocispec.Descriptor{}, fmt.Errorf("marshal manifest: %w", err)
+	}
+	return data, descriptor(mt.manifest, data), nil
+}
+
+// descriptor returns the descriptor of data.
+func descriptor(mediaType string, data []byte) ocispec.Descriptor {
+	return ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
+}
+
+// annotations returns the spec's annotations over created and, unless the
+// base is scratch, base.name and base.digest.
+func annotations(b *spec.Build, baseName string, baseDigest digest.Digest, created string) map[string]string {
+	a := map[string]string{AnnotationCreated: created}
+	if baseName != "" {
+		a[AnnotationBaseName] = baseName
+	}
+	if baseDigest != "" {
+		a[AnnotationBaseDigest] = baseDigest.String()
+	}
+	maps.Copy(a, b.Annotations)
+	return a
+}

@@ -1,0 +1,77 @@
+// Command layerbench writes one layer of a directory with assemble.WriteLayer,
+// or generates test data, for bench/layer.sh.
+//
+//	layerbench -gen 400 -dir /tmp/data     # 400 MB of mixed files
+//	layerbench -dir /tmp/data -blobs /tmp/blobs -compression gzip
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/spec"
+)
+
+func main() {
+	dir := flag.String("dir", "", "source directory")
+	blobs := flag.String("blobs", "", "blob directory")
+	comp := flag.String("compression", "gzip", "gzip, zstd or none")
+	gen := flag.Int("gen", 0, "generate this many MB of files into -dir and exit")
+	flag.Parse()
+	if err := run(*dir, *blobs, *comp, *gen); err != nil {
+		fmt.Fprintln(os.Stderr, "layerbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir, blobs, comp string, gen int) error {
+	if gen > 0 {
+		return generate(dir, gen)
+	}
+	start := time.Now()
+	l := spec.Layer{Files: []spec.File{{Src: ".", Dst: "/data"}}}
+	out, err := assemble.WriteLayer(context.Background(), l,
+		assemble.LayerEnv{Dir: dir, BlobDir: blobs, Compression: spec.Compression(comp)})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s %s size=%d elapsed=%.2fs\n", comp, out.Desc.Digest, out.Desc.Size, time.Since(start).Seconds())
+	return nil
+}
+
+// generate writes mb MB of files: a quarter random (incompressible), the
+// rest text-like; sizes from 4 KiB to 32 MiB.
+func generate(dir string, mb int) error {
+	r := rand.New(rand.NewPCG(1, 2))
+	sizes := []int{4 << 10, 64 << 10, 1 << 20, 8 << 20, 32 << 20}
+	words := []string{"layer ", "image ", "build ", "spec ", "tar ", "zstd ", "gzip ", "\n"}
+	for i, left := 0, mb<<20; left > 0; i++ {
+		n := min(sizes[i%len(sizes)], left)
+		buf := make([]byte, 0, n)
+		if i%4 == 0 {
+			for len(buf) < n {
+				buf = append(buf, byte(r.Uint32()))
+			}
+		} else {
+			for len(buf) < n {
+				buf = append(buf, words[r.IntN(len(words))]...)
+			}
+			buf = buf[:n]
+		}
+		p := filepath.Join(dir, fmt.Sprintf("d%02d", i%16), fmt.Sprintf("f%05d", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			return err
+		}
+		left -= n
+	}
+	return nil
+}

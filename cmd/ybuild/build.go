@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
+)
+
+// buildOptions are the flags of `ybuild build`.
+type buildOptions struct {
+	file      string
+	outputs   []string
+	tags      []string
+	args      []string
+	platforms []string
+	progress  string
+	json      bool
+	registry  *registryFlags
+}
+
+// addBuildFlags registers the build flags on cmd.
+func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
+	fs := cmd.Flags()
+	fs.StringVarP(&o.file, "file", "f", "build.yaml", "the spec to build")
+	fs.StringArrayVarP(&o.outputs, "output", "o", nil, "where to write the image (oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE, docker://REF); replaces the spec's outputs; repeatable")
+	fs.StringArrayVarP(&o.tags, "tag", "t", nil, "image tag; replaces the spec's tags; repeatable")
+	fs.StringArrayVar(&o.args, "arg", nil, "set a spec argument, NAME=VALUE; repeatable")
+	fs.StringSliceVar(&o.platforms, "platform", nil, "platforms to build (os/arch[/variant], comma-separated or repeated); replaces the spec's")
+	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain or quiet")
+	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
+	o.registry = addRegistryFlags(fs)
+}
+
+// runBuild loads the spec, resolves the base, assembles and writes the outputs.
+func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) error {
+	b, err := loadSpec(o.file, o.args)
+	if err != nil {
+		return err
+	}
+	if len(o.tags) > 0 {
+		b.Tags = o.tags
+	}
+	prog, err := newProgress(o.progress, stderr)
+	if err != nil {
+		return err
+	}
+	reg, err := o.registry.options()
+	if err != nil {
+		return usageError{err}
+	}
+	writers, err := outputWriters(b, o, reg, prog)
+	if err != nil {
+		return err
+	}
+	img, cleanup, err := assembleImage(ctx, b, o, reg, prog, writers)
+	if cleanup != nil {
+		defer cleanup()
+	}
+	if err != nil {
+		return err
+	}
+	results := make([]output.Result, 0, len(writers))
+	for _, w := range writers {
+		r, err := w.writer.Write(ctx, img)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", w.dest, err)
+		}
+		results = append(results, r)
+	}
+	return printResults(stdout, results, o.json)
+}
+
+// assembleImage resolves the base and builds the image into a work directory
+// beside the first local output; cleanup removes the work directory.
+func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *resolve.RegistryOptions, prog resolve.Progress, writers []namedWriter) (*assemble.Image, func(), error) {
+	plats, all, err := selectPlatforms(b, o.platforms)
+	if err != nil {
+		return nil, nil, err
+	}
+	created, err := createdTime(b.Created)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	base, err := resolve.Open(ctx, b.Base, resolve.Options{
+		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: reg, Progress: prog,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("base %s: %w", b.Base, err)
+	}
+	work, err := os.MkdirTemp(workParent(writers), ".ybuild-work-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("work directory: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(work) }
+	img, err := assemble.Build(ctx, b, base, assemble.Options{
+		Created:    created,
+		BlobDir:    work,
+		Progress:   prog,
+		ForceIndex: len(b.Platforms) > 0 && len(o.platforms) == 0,
+	})
+	return img, cleanup, err
+}
+
+// workParent picks a directory for the work area: beside the first local
+// output (so layers can be hard-linked into it), else the system temp dir.
+func workParent(writers []namedWriter) string {
+	for _, w := range writers {
+		if w.path == "" {
+			continue
+		}
+		dir := filepath.Dir(w.path)
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			return dir
+		}
+	}
+	return ""
+}
+
+// loadSpec reads the spec with --arg overrides.
+func loadSpec(file string, args []string) (*spec.Build, error) {
+	overrides := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return nil, usageError{fmt.Errorf("--arg %q: expected NAME=VALUE", a)}
+		}
+		overrides[k] = v
+	}
+	return spec.Load(file, spec.LoadOptions{Args: overrides})
+}

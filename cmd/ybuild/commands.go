@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/containerd/platforms"
+	"github.com/spf13/cobra"
+
+	"github.com/ybuild/ybuild/schema"
+)
+
+// newValidateCmd checks a spec without building it.
+func newValidateCmd(stdout io.Writer) *cobra.Command {
+	var file string
+	var args []string
+	cmd := &cobra.Command{
+		Use:     "validate",
+		Short:   "Check a spec: fields, values and sources, without building",
+		Example: "  ybuild validate -f build.yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := loadSpec(file, args)
+			if err != nil {
+				return err
+			}
+			plats, _, err := selectPlatforms(b, nil)
+			if err != nil {
+				return err
+			}
+			if len(plats) == 0 {
+				plats = append(plats, platforms.MustParse("linux/amd64"))
+			}
+			for _, p := range plats {
+				if _, err := b.ForPlatform(p); err != nil {
+					return err
+				}
+			}
+			_, err = fmt.Fprintf(stdout, "%s: ok\n", file)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "build.yaml", "the spec to check")
+	cmd.Flags().StringArrayVar(&args, "arg", nil, "set a spec argument, NAME=VALUE; repeatable")
+	return cmd
+}
+
+// newSchemaCmd prints the JSON Schema of build.yaml.
+func newSchemaCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:     "schema",
+		Short:   "Print the JSON Schema of build.yaml",
+		Example: "  ybuild schema > build.schema.json",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := stdout.Write(schema.JSON())
+			return err
+		},
+	}
+}
+
+// newVersionCmd prints the version of ybuild and its Go toolchain.
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintf(stdout, "ybuild %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return err
+		},
+	}
+}
+
+// version is the module version the binary was built from, or "devel".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/ybuild/ybuild/resolve"
+)
+
+// newProgress returns the progress reporter for mode: bars on a terminal
+// (auto), one line per finished step (plain, or auto off a terminal), or
+// nothing (quiet).
+func newProgress(mode string, w io.Writer) (resolve.Progress, error) {
+	switch mode {
+	case "quiet":
+		return nil, nil
+	case "plain":
+		return plainProgress(w), nil
+	case "auto":
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			return barProgress(w), nil
+		}
+		return plainProgress(w), nil
+	}
+	return nil, usageError{fmt.Errorf("--progress %q: expected auto, plain or quiet", mode)}
+}
+
+// plainProgress prints one line when each step finishes.
+func plainProgress(w io.Writer) resolve.Progress {
+	var mu sync.Mutex
+	return func(name string, total int64) (func(int64), func()) {
+		var n int64
+		var nmu sync.Mutex
+		add := func(d int64) { nmu.Lock(); n += d; nmu.Unlock() }
+		done := func() {
+			nmu.Lock()
+			size := n
+			nmu.Unlock()
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(w, "%s: done, %s\n", name, humanBytes(size))
+		}
+		return add, done
+	}
+}
+
+// barProgress draws a byte progress bar per step.
+func barProgress(w io.Writer) resolve.Progress {
+	var mu sync.Mutex
+	return func(name string, total int64) (func(int64), func()) {
+		bar := progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription(name),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetWidth(24),
+			progressbar.OptionThrottle(100_000_000),
+			progressbar.OptionClearOnFinish(),
+		)
+		add := func(d int64) { mu.Lock(); _ = bar.Add64(d); mu.Unlock() }
+		done := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			_ = bar.Finish()
+			fmt.Fprintf(w, "%s: done, %s\n", name, humanBytes(bar.State().CurrentNum))
+		}
+		return add, done
+	}
+}
+
+// humanBytes formats n bytes for people.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

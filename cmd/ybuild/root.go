@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitBuild = 1
+	exitUsage = 2
+)
+
+// usageError marks an error in the command line (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// run executes ybuild with args and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, formatError(err))
+	return exitCode(err)
+}
+
+// formatError renders err for the terminal: one line per problem.
+func formatError(err error) string {
+	msg := err.Error()
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = "ybuild: " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// newRootCmd builds the command tree; `ybuild` alone runs a build.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	bo := &buildOptions{}
+	root := &cobra.Command{
+		Use:   "ybuild",
+		Short: "Build reproducible container images from a build.yaml spec",
+		Long: "ybuild turns a build.yaml spec into a container image with no daemon, no root\n" +
+			"and no RUN steps: a base image, layers of local files and config overrides.",
+		Example:       "  ybuild -f build.yaml\n  ybuild -f build.yaml -o oci-archive:app.tar --arg VERSION=1.2.3",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBuild(cmd.Context(), bo, stdout, stderr)
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	addBuildFlags(root, bo)
+	build := &cobra.Command{
+		Use:     "build",
+		Short:   "Build the image described by a spec (the default command)",
+		Example: "  ybuild build -f build.yaml --platform linux/arm64 -o docker-archive:app.tar",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBuild(cmd.Context(), bo, stdout, stderr)
+		},
+	}
+	addBuildFlags(build, bo)
+	root.AddCommand(build, newValidateCmd(stdout), newSchemaCmd(stdout), newInspectCmd(stdout), newVersionCmd(stdout))
+	for _, c := range root.Commands() {
+		c.SilenceUsage, c.SilenceErrors = true, true
+		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	}
+	return root
+}
+
+// exitCode maps an error to the process exit code.
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) || isUserInputError(err) || isArgsError(err) {
+		return exitUsage
+	}
+	return exitBuild
+}
+
+// isArgsError recognises cobra's argument-count and unknown-command errors.
+func isArgsError(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "accepts ") ||
+		strings.HasPrefix(s, "unknown flag") || strings.HasPrefix(s, "unknown shorthand flag") ||
+		strings.Contains(s, "arg(s), received")
+}

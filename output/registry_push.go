@@ -1,0 +1,153 @@
+package output
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/remotes"
+	"github.com/containerd/errdefs"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/resolve"
+)
+
+// defaultPushConcurrency bounds parallel blob uploads.
+const defaultPushConcurrency = 4
+
+// push is one image being pushed to one repository.
+type push struct {
+	sess        *resolve.RegistrySession
+	target      resolve.Reference
+	pusher      remotes.Pusher
+	img         *assemble.Image
+	progress    resolve.Progress
+	concurrency int
+
+	// startMu serialises pusher.Push (the HEAD, mount or upload start) while
+	// the uploads themselves run concurrently: containerd v2.4.2's bearer
+	// authorizer writes a cached token's expiry without its lock, a data
+	// race when several requests fetch the first token of a scope at once.
+	startMu sync.Mutex
+}
+
+// newPush prepares a push of img to target (name:tag@digest, so that
+// children go by digest and only the top-level manifest gets the tag).
+func newPush(ctx context.Context, sess *resolve.RegistrySession, target resolve.Reference, img *assemble.Image, opts Options) (*push, error) {
+	pusher, err := sess.Resolver.Pusher(ctx, target.String())
+	if err != nil {
+		return nil, sess.Explain("push", err)
+	}
+	n := defaultPushConcurrency
+	if opts.Registry != nil && opts.Registry.Concurrency > 0 {
+		n = opts.Registry.Concurrency
+	}
+	return &push{sess: sess, target: target, pusher: pusher, img: img, progress: opts.Progress, concurrency: n}, nil
+}
+
+// run pushes layers and configs concurrently, then manifests in order
+// (children before the index, the top-level descriptor last).
+func (p *push) run(ctx context.Context) error {
+	var blobs, manifests []ocispec.Descriptor
+	for _, d := range p.img.Blobs() {
+		if resolve.IsManifest(d.MediaType) || resolve.IsIndex(d.MediaType) {
+			manifests = append(manifests, d)
+		} else {
+			blobs = append(blobs, d)
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.concurrency)
+	for _, d := range blobs {
+		g.Go(func() error { return p.one(gctx, d) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, d := range manifests {
+		if err := p.one(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// one pushes a blob unless the registry has it (HEAD) or can mount it from
+// the base's repository on the same registry.
+func (p *push) one(ctx context.Context, desc ocispec.Descriptor) error {
+	p.startMu.Lock()
+	cw, err := p.pusher.Push(ctx, p.withSource(desc))
+	p.startMu.Unlock()
+	if errdefs.IsAlreadyExists(err) {
+		return nil
+	}
+	if err != nil {
+		return p.sess.Explain("push", fmt.Errorf("blob %s: %w", desc.Digest, err))
+	}
+	defer cw.Close()
+	r, closeFn, err := p.open(ctx, desc)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if err := content.Copy(ctx, cw, r, desc.Size, desc.Digest); err != nil {
+		if errdefs.IsAlreadyExists(err) {
+			return nil
+		}
+		return p.sess.Explain("push", fmt.Errorf("blob %s: %w", desc.Digest, err))
+	}
+	return nil
+}
+
+// withSource adds containerd's distribution source annotation to a blob
+// that comes from a registry base on the target's registry, so the pusher
+// mounts it from the base's repository instead of uploading it.
+func (p *push) withSource(desc ocispec.Descriptor) ocispec.Descriptor {
+	src, ok := p.img.Source(desc).(*resolve.RegistryBlobs)
+	if !ok || src.Reference().Domain != p.target.Domain {
+		return desc
+	}
+	key, repo := src.Reference().SourceAnnotation()
+	ann := make(map[string]string, len(desc.Annotations)+1)
+	for k, v := range desc.Annotations {
+		ann[k] = v
+	}
+	ann[key] = repo
+	desc.Annotations = ann
+	return desc
+}
+
+// open returns a reader of the blob, seekable where possible so that
+// content.Copy can restart after an auth retry: in-memory data, a local
+// file, or a registry base blob fetched into the cache first (verified, and
+// kept for the next build). Without a cache, base blobs stream.
+func (p *push) open(ctx context.Context, desc ocispec.Descriptor) (io.Reader, func(), error) {
+	if data := p.img.Bytes(desc); data != nil {
+		return p.counted(bytes.NewReader(data), desc), func() {}, nil
+	}
+	path := p.img.Path(desc)
+	if src, ok := p.img.Source(desc).(*resolve.RegistryBlobs); ok && path == "" {
+		var err error
+		if path, err = src.Fetch(ctx, desc); err != nil {
+			return nil, nil, err
+		}
+	}
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("blob %s: %w", desc.Digest, err)
+		}
+		return p.counted(f, desc), func() { _ = f.Close() }, nil
+	}
+	rc, err := p.img.Open(ctx, desc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.counted(rc, desc), func() { _ = rc.Close() }, nil
+}

@@ -1,0 +1,118 @@
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+
+	orascreds "oras.land/oras-go/v2/registry/remote/credentials"
+)
+
+// credentials looks up registry credentials in docker config.json and
+// containers auth.json files (in order; the first with an entry for the host
+// wins), including their credsStore and credHelpers. It remembers, per host,
+// where the credentials came from, so errors can say so without the secret.
+type credentials struct {
+	files []string
+
+	mu    sync.Mutex
+	found map[string]string // endpoint host → source ("" when none)
+}
+
+// credentials returns the lookup for the options' auth files.
+func (o *RegistryOptions) credentials() *credentials {
+	return &credentials{files: o.AuthFiles, found: map[string]string{}}
+}
+
+// lookup is containerd's credentials callback. host is the endpoint host
+// (registry-1.docker.io for Docker Hub); it is mapped to the credentials key
+// (https://index.docker.io/v1/). An identity token is returned as the
+// secret with an empty user, which containerd uses as a refresh token.
+func (c *credentials) lookup(host string) (string, string, error) {
+	key := orascreds.ServerAddressFromHostname(host)
+	for _, f := range c.files {
+		user, secret, src, err := lookupFile(f, key)
+		if err != nil {
+			return "", "", err
+		}
+		if user != "" || secret != "" {
+			c.remember(host, src)
+			return user, secret, nil
+		}
+	}
+	c.remember(host, "")
+	return "", "", nil
+}
+
+// remember records where the credentials for host came from.
+func (c *credentials) remember(host, src string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.found[host] = src
+}
+
+// source returns where credentials for host were found, and whether a
+// lookup happened at all.
+func (c *credentials) source(host string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	src, ok := c.found[host]
+	return src, ok
+}
+
+// lookupFile reads credentials for key from one config file, through its
+// credential helper when it names one. It returns the source: the file, or
+// "docker-credential-NAME (from FILE)".
+func lookupFile(file, key string) (user, secret, src string, err error) {
+	helper, err := helperFor(file, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", "", nil
+	}
+	if err != nil {
+		return "", "", "", err
+	}
+	store, err := orascreds.NewStore(file, orascreds.StoreOptions{})
+	if err != nil {
+		return "", "", "", fmt.Errorf("credentials %s: %w", file, err)
+	}
+	cred, err := store.Get(context.Background(), key)
+	if err != nil {
+		return "", "", "", fmt.Errorf("credentials for %s from %s: %w: %w", key, describeSource(file, helper), ErrCredentials, err)
+	}
+	if cred.RefreshToken != "" {
+		return "", cred.RefreshToken, describeSource(file, helper), nil
+	}
+	return cred.Username, cred.Password, describeSource(file, helper), nil
+}
+
+// describeSource names a credential source for messages.
+func describeSource(file, helper string) string {
+	if helper == "" {
+		return file
+	}
+	return "docker-credential-" + helper + " (from " + file + ")"
+}
+
+// helperFor returns the credential helper file names for key ("" for none).
+// Only the helper names are read here; oras reads the credentials.
+func helperFor(file, key string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	var cfg struct {
+		CredsStore  string            `json:"credsStore"`
+		CredHelpers map[string]string `json:"credHelpers"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return "", fmt.Errorf("credentials %s: invalid JSON: %w", file, ErrCredentials)
+	}
+	if h := cfg.CredHelpers[key]; h != "" {
+		return h, nil
+	}
+	return cfg.CredsStore, nil
+}

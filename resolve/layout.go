@@ -1,0 +1,123 @@
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// layoutVersion is the only imageLayoutVersion there is.
+const layoutVersion = "1.0.0"
+
+// openLayout opens oci:DIR[:REF].
+func openLayout(ctx context.Context, dir, ref string, opts Options) (*Base, error) {
+	return fromLayout(ctx, &dirSource{root: dir}, ref, opts)
+}
+
+// openOCIArchive opens oci-archive:FILE[:REF], reading blobs in place.
+func openOCIArchive(ctx context.Context, file, ref string, opts Options) (*Base, error) {
+	src, err := scanTar(file)
+	if err != nil {
+		return nil, err
+	}
+	return fromLayout(ctx, src, ref, opts)
+}
+
+// fromLayout checks the layout, picks the index.json entry ref names and
+// opens it.
+func fromLayout(ctx context.Context, l layoutFS, ref string, opts Options) (*Base, error) {
+	idx, err := readLayoutIndex(l)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := pickRef(idx.Manifests, ref, matchRefName)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", l, err)
+	}
+	b, err := newBase(ctx, entry.Annotations[AnnotationImageName], entry, l, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", l, err)
+	}
+	return b, nil
+}
+
+// readLayoutIndex checks oci-layout and parses index.json.
+func readLayoutIndex(l layoutFS) (ocispec.Index, error) {
+	var idx ocispec.Index
+	data, err := l.readFile(ocispec.ImageLayoutFile)
+	if err != nil {
+		return idx, fmt.Errorf("%w: %s: no oci-layout file: %w", ErrInvalidBase, l, err)
+	}
+	var lay ocispec.ImageLayout
+	if err := json.Unmarshal(data, &lay); err != nil || lay.Version != layoutVersion {
+		return idx, fmt.Errorf("%w: %s: oci-layout is not {\"imageLayoutVersion\":\"1.0.0\"}", ErrInvalidBase, l)
+	}
+	data, err = l.readFile(ocispec.ImageIndexFile)
+	if err != nil {
+		return idx, fmt.Errorf("%w: %s: %w", ErrInvalidBase, l, err)
+	}
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return idx, fmt.Errorf("%w: %s: parse index.json: %w", ErrInvalidBase, l, err)
+	}
+	if idx.SchemaVersion != 2 {
+		return idx, fmt.Errorf("%w: %s: index.json schemaVersion %d", ErrInvalidBase, l, idx.SchemaVersion)
+	}
+	return idx, nil
+}
+
+// refMatcher reports whether an index.json entry carries the name ref.
+type refMatcher func(d ocispec.Descriptor, ref string) bool
+
+// matchRefName matches org.opencontainers.image.ref.name exactly.
+func matchRefName(d ocispec.Descriptor, ref string) bool {
+	return d.Annotations[ocispec.AnnotationRefName] == ref
+}
+
+// pickRef selects the entry for ref: by name (match), else by digest. With
+// no ref there must be exactly one entry.
+func pickRef(entries []ocispec.Descriptor, ref string, match refMatcher) (ocispec.Descriptor, error) {
+	if len(entries) == 0 {
+		return ocispec.Descriptor{}, fmt.Errorf("%w: index.json has no entries", ErrInvalidBase)
+	}
+	if ref == "" {
+		if len(entries) == 1 {
+			return entries[0], nil
+		}
+		return ocispec.Descriptor{}, fmt.Errorf("%w: %d images, name one of: %s", ErrAmbiguous, len(entries), refList(entries))
+	}
+	var found []ocispec.Descriptor
+	for _, d := range entries {
+		if match(d, ref) || d.Digest.String() == ref {
+			found = append(found, d)
+		}
+	}
+	if len(found) == 0 && strings.HasPrefix(ref, "@") {
+		if d, err := digest.Parse(ref[1:]); err == nil {
+			return pickRef(entries, d.String(), match)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return ocispec.Descriptor{}, fmt.Errorf("ref %q: %w (available: %s)", ref, ErrNotFound, refList(entries))
+	case 1:
+		return found[0], nil
+	}
+	return ocispec.Descriptor{}, fmt.Errorf("ref %q: %w: %d entries match", ref, ErrAmbiguous, len(found))
+}
+
+// refList names entries by ref name, else digest.
+func refList(entries []ocispec.Descriptor) string {
+	names := make([]string, 0, len(entries))
+	for _, d := range entries {
+		if n := d.Annotations[ocispec.AnnotationRefName]; n != "" {
+			names = append(names, n)
+		} else {
+			names = append(names, d.Digest.String())
+		}
+	}
+	return strings.Join(names, ", ")
+}

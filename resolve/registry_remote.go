@@ -1,0 +1,123 @@
+package resolve
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/containerd/containerd/v2/core/remotes"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// remote reads one repository of one registry through containerd's
+// resolver and fetcher, with the blob cache in front.
+type remote struct {
+	ref      Reference
+	opts     *RegistryOptions
+	creds    *credentials
+	cache    *blobCache
+	progress Progress
+	resolver remotes.Resolver
+
+	fetcherOnce sync.Once
+	fetcher     remotes.Fetcher
+	fetcherErr  error
+}
+
+// newRemote prepares access to ref's repository; it sends no request.
+func newRemote(ctx context.Context, ref Reference, opts *RegistryOptions, progress Progress) (*remote, error) {
+	creds := opts.credentials()
+	res, err := opts.newResolver(ctx, creds)
+	if err != nil {
+		return nil, fmt.Errorf("base %s: %w", ref, err)
+	}
+	return &remote{
+		ref: ref, opts: opts, creds: creds, cache: newBlobCache(opts.CacheDir),
+		progress: progress, resolver: res,
+	}, nil
+}
+
+// resolve returns the descriptor of the reference's top-level manifest or
+// index. A digest-pinned reference whose manifest is cached needs no
+// request; offline, a tag resolves to what it last resolved to.
+func (rem *remote) resolve(ctx context.Context) (ocispec.Descriptor, error) {
+	key := rem.ref.String()
+	if desc, ok := rem.cache.getRef(key); ok && (rem.ref.Digest != "" || rem.opts.Offline) && rem.cache.has(desc) {
+		return desc, nil
+	}
+	if desc, ok := rem.cachedByDigest(); ok {
+		return desc, nil
+	}
+	if rem.opts.Offline {
+		return ocispec.Descriptor{}, fmt.Errorf("base %s: no cached manifest for this reference in %s; build once online: %w",
+			rem.ref, rem.cacheDir(), ErrOffline)
+	}
+	_, desc, err := rem.resolver.Resolve(ctx, key)
+	if err != nil {
+		return ocispec.Descriptor{}, wrapRegistryErr("pull", rem.ref, rem.creds, err)
+	}
+	if rem.ref.Digest != "" && desc.Digest != rem.ref.Digest {
+		return ocispec.Descriptor{}, fmt.Errorf("base %s: registry returned %s: %w", rem.ref, desc.Digest, ErrDigestMismatch)
+	}
+	desc = ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
+	if err := rem.cache.putRef(key, desc); err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	return desc, nil
+}
+
+// cacheDir names the cache for messages.
+func (rem *remote) cacheDir() string {
+	if rem.cache == nil {
+		return "(no cache directory)"
+	}
+	return rem.cache.dir
+}
+
+// open fetches desc from the registry (no cache), unverified.
+func (rem *remote) open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	if rem.opts.Offline {
+		return nil, fmt.Errorf("base %s: blob %s (%s, %d bytes) is not in the cache %s: %w",
+			rem.ref, desc.Digest, desc.MediaType, desc.Size, rem.cacheDir(), ErrOffline)
+	}
+	rem.fetcherOnce.Do(func() { rem.fetcher, rem.fetcherErr = rem.resolver.Fetcher(ctx, rem.ref.Name()) })
+	if rem.fetcherErr != nil {
+		return nil, wrapRegistryErr("pull", rem.ref, rem.creds, rem.fetcherErr)
+	}
+	rc, err := rem.fetcher.Fetch(ctx, desc)
+	if err != nil {
+		return nil, wrapRegistryErr("pull", rem.ref, rem.creds, fmt.Errorf("blob %s: %w", desc.Digest, err))
+	}
+	return rc, nil
+}
+
+// cachedByDigest finds a digest-pinned reference's manifest in the cache
+// when no ref record exists (e.g. it was cached as a child of an index),
+// reading its media type from the content.
+func (rem *remote) cachedByDigest() (ocispec.Descriptor, bool) {
+	if rem.cache == nil || rem.ref.Digest == "" || rem.ref.Digest.Validate() != nil {
+		return ocispec.Descriptor{}, false
+	}
+	fi, err := os.Stat(rem.cache.path(rem.ref.Digest))
+	if err != nil || fi.Size() > maxJSON {
+		return ocispec.Descriptor{}, false
+	}
+	desc := ocispec.Descriptor{Digest: rem.ref.Digest, Size: fi.Size()}
+	data, err := rem.cache.readAll(desc)
+	if err != nil {
+		return ocispec.Descriptor{}, false
+	}
+	switch k, mt := classify("", data); {
+	case k == kindIndex && mt == "":
+		desc.MediaType = ocispec.MediaTypeImageIndex
+	case k == kindManifest && mt == "":
+		desc.MediaType = ocispec.MediaTypeImageManifest
+	case k == kindIndex || k == kindManifest:
+		desc.MediaType = mt
+	default:
+		return ocispec.Descriptor{}, false
+	}
+	return desc, true
+}

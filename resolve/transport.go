@@ -1,0 +1,109 @@
+package resolve
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+
+	"github.com/containerd/containerd/v2/core/remotes"
+	"github.com/containerd/containerd/v2/core/remotes/docker"
+	dconfig "github.com/containerd/containerd/v2/core/remotes/docker/config"
+)
+
+// newResolver returns a containerd resolver for the registry options, with a
+// fresh push tracker: the tracker is keyed by blob, not by repository, so
+// every target repository needs its own.
+func (o *RegistryOptions) newResolver(ctx context.Context, creds *credentials) (remotes.Resolver, error) {
+	hosts, err := o.hosts(ctx, creds)
+	if err != nil {
+		return nil, err
+	}
+	r := docker.NewResolver(docker.ResolverOptions{
+		Hosts:   hosts,
+		Tracker: docker.NewInMemoryTracker(),
+	})
+	return r, nil
+}
+
+// hosts returns the containerd RegistryHosts for the options. Loopback
+// registries and --insecure-registry hosts try TLS first and fall back to
+// plain HTTP; insecure hosts also skip certificate verification. Every
+// other host uses verified TLS, unless a hosts.toml says otherwise.
+func (o *RegistryOptions) hosts(ctx context.Context, creds *credentials) (docker.RegistryHosts, error) {
+	secure, err := o.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	insecure := secure.Clone()
+	insecure.InsecureSkipVerify = true
+	base := dconfig.HostOptions{
+		Credentials:  creds.lookup,
+		UpdateClient: o.updateClient,
+	}
+	if o.HostsDir != "" {
+		base.HostDir = dconfig.HostDirFromRoot(o.HostsDir)
+	}
+	return func(host string) ([]docker.RegistryHost, error) {
+		opts := base
+		opts.DefaultTLS = secure
+		switch {
+		case o.isInsecure(host):
+			opts.DefaultTLS, opts.DefaultScheme = insecure, "http"
+		case docker.IsLocalhost(host):
+			// "http" with a TLS config means: try verified TLS, fall back to
+			// plain HTTP when the server answers in HTTP.
+			opts.DefaultScheme = "http"
+		}
+		if o.Offline {
+			return nil, fmt.Errorf("registry %s: network access in offline mode: %w", host, ErrOffline)
+		}
+		return dconfig.ConfigureHosts(ctx, opts)(host)
+	}, nil
+}
+
+// isInsecure reports whether host (host or host:port) was named insecure.
+func (o *RegistryOptions) isInsecure(host string) bool {
+	if slices.Contains(o.Insecure, host) {
+		return true
+	}
+	h, _, err := net.SplitHostPort(host)
+	return err == nil && slices.Contains(o.Insecure, h)
+}
+
+// tlsConfig returns the verified TLS config: the system pool plus CAFiles.
+func (o *RegistryOptions) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if len(o.CAFiles) == 0 {
+		return cfg, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, f := range o.CAFiles {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read ca file: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca file %s: no PEM certificates", f)
+		}
+	}
+	cfg.RootCAs = pool
+	return cfg, nil
+}
+
+// updateClient wraps the client's transport with retries (once) and, when
+// set, the test hook.
+func (o *RegistryOptions) updateClient(c *http.Client) error {
+	if _, ok := c.Transport.(*retryTransport); ok {
+		return nil
+	}
+	c.Transport = &retryTransport{next: c.Transport, policy: o.retryPolicy()}
+	return nil
+}

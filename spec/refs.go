@@ -1,0 +1,150 @@
+package spec
+
+import (
+	_ "crypto/sha256" // digest references need sha256 registered
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+)
+
+// checkBase checks the base: scratch, a local transport, or a registry
+// reference.
+func checkBase(s string) error {
+	if s == "scratch" {
+		return nil
+	}
+	for _, t := range []string{"oci:", "oci-archive:", "docker-archive:"} {
+		if rest, ok := strings.CutPrefix(s, t); ok {
+			if rest == "" || strings.HasPrefix(rest, ":") {
+				return fmt.Errorf("%s needs a path, got %q", t, s)
+			}
+			return nil
+		}
+	}
+	if _, err := reference.ParseNormalizedNamed(s); err != nil {
+		return fmt.Errorf("must be scratch, oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE or an image reference, got %q: %w", s, err)
+	}
+	return nil
+}
+
+// checkTag checks a tag: a reference with a tag and no digest.
+func checkTag(s string) error {
+	ref, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return fmt.Errorf("invalid image reference %q: %w", s, err)
+	}
+	if _, ok := ref.(reference.Digested); ok {
+		return fmt.Errorf("must not have a digest, got %q", s)
+	}
+	if _, ok := ref.(reference.Tagged); !ok {
+		return fmt.Errorf("must have a tag (name:tag), got %q", s)
+	}
+	return nil
+}
+
+// checkOutput checks an output destination's transport and path.
+func checkOutput(s string) error {
+	if ref, ok := strings.CutPrefix(s, "docker://"); ok {
+		if _, err := reference.ParseNormalizedNamed(ref); err != nil {
+			return fmt.Errorf("invalid image reference %q: %w", ref, err)
+		}
+		return nil
+	}
+	for _, t := range []string{"oci:", "oci-archive:", "docker-archive:"} {
+		if rest, ok := strings.CutPrefix(s, t); ok {
+			if rest == "" || strings.HasPrefix(rest, ":") {
+				return fmt.Errorf("%s needs a path, got %q", t, s)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("must start with oci:, oci-archive:, docker-archive: or docker://, got %q", s)
+}
+
+// checkPlatform parses os/arch[/variant] and returns its normal form.
+func checkPlatform(s string) (string, error) {
+	if n := strings.Count(s, "/"); n < 1 || n > 2 {
+		return "", fmt.Errorf("must be os/arch[/variant] or \"all\", got %q", s)
+	}
+	p, err := platforms.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("invalid platform %q", s)
+	}
+	if !knownOS[p.OS] {
+		return "", fmt.Errorf("unknown operating system %q in %q", p.OS, s)
+	}
+	if !knownArch[p.Architecture] {
+		return "", fmt.Errorf("unknown architecture %q in %q", p.Architecture, s)
+	}
+	return platforms.Format(p), nil
+}
+
+// knownOS and knownArch are the values containerd's platforms package
+// knows.
+var (
+	knownOS   = setOf("aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos")
+	knownArch = setOf("386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm")
+)
+
+// setOf makes a set of strings.
+func setOf(s ...string) map[string]bool {
+	m := make(map[string]bool, len(s))
+	for _, v := range s {
+		m[v] = true
+	}
+	return m
+}
+
+var nameComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+
+// checkName checks the image name: one lowercase reference path component.
+func checkName(s string) error {
+	if !nameComponent.MatchString(s) {
+		return fmt.Errorf("must be lowercase letters, digits and separators (., _, -), got %q", s)
+	}
+	return nil
+}
+
+// checkPort checks N, N/tcp, N/udp or N/sctp with N in 1–65535.
+func checkPort(s string) error {
+	num, proto, hasProto := strings.Cut(s, "/")
+	if hasProto && proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return fmt.Errorf("protocol must be tcp, udp or sctp, got %q", s)
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 1 || n > 65535 || strings.TrimLeft(num, "0123456789") != "" {
+		return fmt.Errorf("must be PORT or PORT/tcp|udp|sctp with PORT in 1-65535, got %q", s)
+	}
+	return nil
+}
+
+var signalNames = setOf("ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT",
+	"KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "RTMAX", "RTMIN", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP",
+	"TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ")
+
+var rtSignal = regexp.MustCompile(`^SIGRT(MIN\+|MAX-)([0-9]{1,2})$`)
+
+// checkSignal checks SIGNAME, SIGRTMIN+N, SIGRTMAX-N or a signal number.
+func checkSignal(s string) error {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > 64 {
+			return fmt.Errorf("signal number must be 1-64, got %q", s)
+		}
+		return nil
+	}
+	if m := rtSignal.FindStringSubmatch(s); m != nil {
+		if n, _ := strconv.Atoi(m[2]); n < 1 || n > 30 {
+			return fmt.Errorf("real-time signal offset must be 1-30, got %q", s)
+		}
+		return nil
+	}
+	if name, ok := strings.CutPrefix(s, "SIG"); ok && signalNames[name] {
+		return nil
+	}
+	return errors.New("must be a signal name like SIGTERM, SIGRTMIN+N or a number, got " + strconv.Quote(s))
+}

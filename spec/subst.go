@@ -1,0 +1,177 @@
+package spec
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// meta is what Load learned about a Build beyond its values.
+type meta struct {
+	vars      map[string]string // args merged with LoadOptions.Args
+	deferred  map[string]bool   // paths (keys: "key:"+path) still holding ${TARGET*}
+	inherited map[string]bool   // paths applyDefaults filled in
+	bad       map[string]bool   // paths that failed to decode or expand
+	folded    bool              // top-level files: became layers[0]
+}
+
+// substituter expands ${NAME} in every string of a Build.
+type substituter struct {
+	b      *Build
+	errs   *errs
+	vars   map[string]string
+	target bool // the ForPlatform pass: expand deferred paths only
+	all    bool // with target: expand every path (a Build not from Load)
+}
+
+// mergeArgs returns the spec's args overridden and extended by opts,
+// reporting names that are malformed or reserved.
+func mergeArgs(b *Build, opts LoadOptions, e *errs) map[string]string {
+	vars := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
+		if checkArgName(k) != "" {
+			e.add(b.pos[keyPath("args", k)], keyPath("args", k), "%s", checkArgName(k))
+		}
+		vars[k] = b.Args[k]
+	}
+	for _, k := range slices.Sorted(maps.Keys(opts.Args)) {
+		if msg := checkArgName(k); msg != "" {
+			e.add(Pos{}, "", "--arg %s: %s", k, msg)
+		}
+		vars[k] = opts.Args[k]
+	}
+	return vars
+}
+
+// checkArgName says what is wrong with an argument name, or "".
+func checkArgName(k string) string {
+	switch {
+	case !nameRE.MatchString(k):
+		return "invalid name (want letters, digits and _, not starting with a digit)"
+	case isTarget(k):
+		return "reserved name: " + k + " is set by the platform being built"
+	}
+	return ""
+}
+
+// knownNames lists the names a spec may refer to.
+func knownNames(vars map[string]string) string {
+	names := slices.Collect(maps.Keys(vars))
+	names = append(names, TargetOS, TargetArch, TargetVariant, TargetPlatform)
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// value expands the strings in v, found at path.
+func (s *substituter) value(path string, v reflect.Value, lenient bool) {
+	if v.Type() == nullableMapType {
+		s.nullableMap(path, v, path == "config.env")
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			s.value(path, v.Elem(), lenient)
+		}
+	case reflect.Struct:
+		ft := fieldsOf(v.Type())
+		for _, name := range ft.names {
+			if path == "" && name == "args" {
+				continue // args are taken literally
+			}
+			s.value(joinPath(path, name), v.FieldByIndex(ft.byName[name]), false)
+		}
+	case reflect.String:
+		v.SetString(s.text(path, v.String(), lenient))
+	case reflect.Slice:
+		for i := range v.Len() {
+			s.value(indexPath(path, i), v.Index(i), lenient)
+		}
+	case reflect.Map:
+		s.stringMap(path, v)
+	}
+}
+
+// stringMap expands the keys and values of a map[string]string.
+func (s *substituter) stringMap(path string, v reflect.Value) {
+	m := v.Interface().(map[string]string)
+	out := make(map[string]string, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		nk := s.key(path, k)
+		if _, dup := out[nk]; dup {
+			s.errs.add(s.b.pos[keyPath(path, nk)], keyPath(path, nk), "duplicate key %q after substitution", nk)
+		}
+		out[nk] = s.text(keyPath(path, nk), m[k], false)
+	}
+	v.Set(reflect.ValueOf(out))
+}
+
+// nullableMap expands the keys and values of a NullableMap in place.
+func (s *substituter) nullableMap(path string, v reflect.Value, lenient bool) {
+	m := v.Interface().(NullableMap)
+	for i := range m {
+		m[i].Key = s.key(path, m[i].Key)
+		if m[i].Value != nil {
+			val := s.text(keyPath(path, m[i].Key), *m[i].Value, lenient)
+			m[i].Value = &val
+		}
+	}
+}
+
+// key expands a map key at path and moves the recorded facts about its
+// value to the new key's path.
+func (s *substituter) key(path, k string) string {
+	old := keyPath(path, k)
+	nk := s.text("key:"+old, k, false)
+	if nk == k {
+		return k
+	}
+	np := keyPath(path, nk)
+	m := s.b.meta
+	for _, set := range []map[string]bool{m.deferred, m.bad} {
+		for _, pre := range []string{"", "key:"} {
+			if set[pre+old] {
+				set[pre+np] = true
+				delete(set, pre+old)
+			}
+		}
+	}
+	if p, ok := s.b.pos[old]; ok {
+		s.b.pos[np] = p
+		s.b.pos["key:"+np] = p
+		delete(s.b.pos, old)
+	}
+	return nk
+}
+
+// text expands one string found at path.
+func (s *substituter) text(path, in string, lenient bool) string {
+	m := s.b.meta
+	if s.target {
+		if !m.deferred[path] && !s.all {
+			return in
+		}
+		delete(m.deferred, path)
+	}
+	r := expansion{vars: s.vars, lenient: lenient, deferTarget: !s.target}.expand(in)
+	pos := s.b.pos[strings.TrimPrefix(path, "key:")]
+	for _, p := range r.problems {
+		m.bad[strings.TrimPrefix(path, "key:")] = true
+		shown := strings.TrimPrefix(path, "key:")
+		if strings.HasPrefix(p, "unknown name") {
+			p += "; known names: " + knownNames(s.vars)
+		}
+		s.errs.add(pos, shown, "%s", p)
+	}
+	if r.deferred {
+		m.deferred[path] = true
+	}
+	return r.out
+}
+
+// indexPath appends a list index to a path.
+func indexPath(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
