@@ -1,0 +1,110 @@
+package output
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/assemble"
+)
+
+// ErrDigestMismatch is returned when a blob's content does not match its descriptor.
+var ErrDigestMismatch = errors.New("blob content does not match its digest")
+
+// copyVerified copies the blob desc from img to w, checking its size and
+// digest on the way.
+func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc ocispec.Descriptor) error {
+	r, err := img.Open(ctx, desc)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	v := desc.Digest.Verifier()
+	n, err := io.Copy(io.MultiWriter(w, v), ctxReader{ctx: ctx, r: r})
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", desc.Digest, err)
+	}
+	if n != desc.Size || !v.Verified() {
+		return fmt.Errorf("blob %s: %w (read %d bytes, want %d)", desc.Digest, ErrDigestMismatch, n, desc.Size)
+	}
+	return nil
+}
+
+// ctxReader stops reading once ctx is done, so an interrupt ends a long copy.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// writeBlobFile puts the blob desc at path: an existing file of the right
+// size is kept; a new layer is hard-linked from the build's work
+// directory when it can be; anything else is copied and verified. The
+// file appears only complete, by rename.
+func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc ocispec.Descriptor) error {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == desc.Size {
+		return nil
+	}
+	if src := img.Path(desc); src != "" && img.Source(desc) == nil {
+		if err := linkInto(src, path); err == nil {
+			return nil
+		}
+	}
+	return atomicWrite(path, func(f *os.File) error {
+		return copyVerified(ctx, f, img, desc)
+	})
+}
+
+// linkInto hard-links src to path through a temporary name.
+func linkInto(src, path string) error {
+	tmp := path + ".link-tmp"
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// atomicWrite creates path through a temporary file in the same directory:
+// write fills it, and it is renamed into place only when write succeeds.
+// The file gets mode 0644.
+func atomicWrite(path string, write func(f *os.File) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,120 @@
+package output
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/assemble"
+)
+
+// ErrPlatforms is returned when a docker archive is asked to hold several platforms.
+var ErrPlatforms = fmt.Errorf("%w: a docker archive holds one platform", ErrUsage)
+
+// dockerArchiveWriter writes docker-archive:FILE[:NAME:TAG]: a `docker
+// save` tarball that old and new docker, podman, skopeo and containerd load.
+type dockerArchiveWriter struct {
+	dest  string
+	path  string
+	names []string
+}
+
+var _ Writer = (*dockerArchiveWriter)(nil)
+
+// manifestEntry is one image in a docker archive's manifest.json.
+type manifestEntry struct {
+	Config   string
+	RepoTags []string
+	Layers   []string
+}
+
+// newDockerArchiveWriter parses docker-archive:FILE[:NAME:TAG]; the
+// reference after the path, if any, replaces the spec's tags.
+func newDockerArchiveWriter(dest string, opts Options) (Writer, error) {
+	rest := strings.TrimPrefix(dest, dockerArchivePrefix)
+	p, ref, _ := strings.Cut(rest, ":")
+	path, _, err := localDest(dockerArchivePrefix+p, dockerArchivePrefix, opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	tags := opts.Tags
+	if ref != "" {
+		tags = []string{ref}
+	}
+	names, err := imageNames(tags, opts.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dest, err)
+	}
+	return &dockerArchiveWriter{dest: dest, path: path, names: names}, nil
+}
+
+// Write writes the archive for img's only platform. The result's digest
+// is that platform's manifest.
+func (w *dockerArchiveWriter) Write(ctx context.Context, img *assemble.Image) (Result, error) {
+	if len(img.Manifests) != 1 {
+		return Result{}, fmt.Errorf("%s: %w, the build has %d (%s): pass --platform to pick one, or write oci: or oci-archive:",
+			w.dest, ErrPlatforms, len(img.Manifests), platformList(img))
+	}
+	m := img.Manifests[0]
+	manifestJSON, index, err := w.metadata(m)
+	if err != nil {
+		return Result{}, err
+	}
+	blobs := append([]ocispec.Descriptor{m.Desc, m.Config}, m.Layers...)
+	err = writeArchive(w.path, func(a *archive) error {
+		if err := a.blobs(ctx, img, blobs); err != nil {
+			return err
+		}
+		if err := a.file("index.json", index); err != nil {
+			return err
+		}
+		if err := a.file("manifest.json", manifestJSON); err != nil {
+			return err
+		}
+		return a.file("oci-layout", layoutMarker())
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
+	}
+	return Result{Dest: w.dest, Ref: w.names[0], Digest: m.Desc.Digest}, nil
+}
+
+// metadata returns manifest.json and index.json for m: one index entry per
+// name, each with io.containerd.image.name and its tag as the ref name.
+func (w *dockerArchiveWriter) metadata(m assemble.Manifest) (manifestJSON, index []byte, err error) {
+	e := manifestEntry{Config: blobPath(m.Config), RepoTags: w.names}
+	for _, l := range m.Layers {
+		e.Layers = append(e.Layers, blobPath(l))
+	}
+	if manifestJSON, err = json.Marshal([]manifestEntry{e}); err != nil {
+		return nil, nil, err
+	}
+	idx := newIndex()
+	for _, n := range w.names {
+		ann := map[string]string{annotationImageName: n}
+		if named, err := reference.ParseNormalizedNamed(n); err == nil {
+			if t, ok := named.(reference.Tagged); ok {
+				ann[annotationRefName] = t.Tag()
+			}
+		}
+		idx.Manifests = append(idx.Manifests, entryFor(m.Desc, ann))
+	}
+	index, err = indexBytes(idx)
+	return manifestJSON, index, err
+}
+
+// platformList names the platforms of img's manifests.
+func platformList(img *assemble.Image) string {
+	var out []string
+	for _, m := range img.Manifests {
+		if m.Desc.Platform != nil {
+			out = append(out, platforms.Format(*m.Desc.Platform))
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,140 @@
+package output
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/assemble"
+)
+
+// layoutWriter writes oci:DIR[:REF].
+type layoutWriter struct {
+	dest string
+	dir  string
+	ref  string
+	opts Options
+}
+
+var _ Writer = (*layoutWriter)(nil)
+
+// Write adds img to the layout under its ref, replacing an entry with the
+// same ref and keeping the others. A new layout is built beside DIR and
+// renamed into place; in an existing one the blobs are written first and
+// index.json is replaced last, by rename.
+func (w *layoutWriter) Write(ctx context.Context, img *assemble.Image) (Result, error) {
+	ref := layoutRef(w.ref, w.opts.Tags)
+	res := Result{Dest: w.dest, Ref: ref, Digest: img.Desc.Digest}
+	exists, err := isLayout(w.dir)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
+	}
+	if exists {
+		err = updateLayout(ctx, w.dir, img, ref)
+	} else {
+		err = newLayout(ctx, w.dir, img, ref)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
+	}
+	return res, nil
+}
+
+// isLayout reports whether dir is an OCI layout. A missing or empty
+// directory is not; any other directory or file is an error, so that
+// ybuild never writes into something it did not make.
+func isLayout(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if len(entries) == 0 {
+		return false, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, ocispec.ImageLayoutFile)); err != nil {
+		return false, fmt.Errorf("%w: %s exists and is not an OCI layout (no %s); remove it or choose another directory", ErrUsage, dir, ocispec.ImageLayoutFile)
+	}
+	return true, nil
+}
+
+// newLayout writes a complete layout in a temporary directory beside dir
+// and renames it to dir.
+func newLayout(ctx context.Context, dir string, img *assemble.Image, ref string) (err error) {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := writeLayoutFile(tmp); err != nil {
+		return err
+	}
+	if err := writeBlobs(ctx, tmp, img); err != nil {
+		return err
+	}
+	idx := newIndex(entryFor(img.Desc, map[string]string{annotationRefName: ref}))
+	if err := writeIndex(tmp, idx); err != nil {
+		return err
+	}
+	os.Remove(dir) // an empty directory; rename would replace it anyway
+	return os.Rename(tmp, dir)
+}
+
+// updateLayout writes the blobs into an existing layout, then replaces
+// index.json with one whose entry for ref is img.
+func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref string) error {
+	idx, err := readIndex(dir)
+	if err != nil {
+		return err
+	}
+	if err := writeBlobs(ctx, dir, img); err != nil {
+		return err
+	}
+	idx.Manifests = replaceRef(idx.Manifests, entryFor(img.Desc, map[string]string{annotationRefName: ref}), ref)
+	return writeIndex(dir, idx)
+}
+
+// writeLayoutFile writes the oci-layout marker.
+func writeLayoutFile(dir string) error {
+	data, err := json.Marshal(ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, ocispec.ImageLayoutFile), data, 0o644)
+}
+
+// writeBlobs writes every blob of img into dir/blobs/ALG/HEX.
+func writeBlobs(ctx context.Context, dir string, img *assemble.Image) error {
+	for _, d := range img.Blobs() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		bdir := filepath.Join(dir, ocispec.ImageBlobsDir, d.Digest.Algorithm().String())
+		if err := os.MkdirAll(bdir, 0o755); err != nil {
+			return err
+		}
+		if err := writeBlobFile(ctx, filepath.Join(bdir, d.Digest.Encoded()), img, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}

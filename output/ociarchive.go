@@ -1,0 +1,41 @@
+package output
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ybuild/ybuild/assemble"
+)
+
+// ociArchiveWriter writes oci-archive:FILE[:REF]: an OCI layout in a tar.
+type ociArchiveWriter struct {
+	dest string
+	path string
+	ref  string
+	opts Options
+}
+
+var _ Writer = (*ociArchiveWriter)(nil)
+
+// Write writes a new archive holding img under its ref, replacing FILE
+// atomically.
+func (w *ociArchiveWriter) Write(ctx context.Context, img *assemble.Image) (Result, error) {
+	ref := layoutRef(w.ref, w.opts.Tags)
+	idx, err := indexBytes(newIndex(entryFor(img.Desc, map[string]string{annotationRefName: ref})))
+	if err != nil {
+		return Result{}, err
+	}
+	err = writeArchive(w.path, func(a *archive) error {
+		if err := a.file("oci-layout", layoutMarker()); err != nil {
+			return err
+		}
+		if err := a.file(indexFile, idx); err != nil {
+			return err
+		}
+		return a.blobs(ctx, img, img.Blobs())
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
+	}
+	return Result{Dest: w.dest, Ref: ref, Digest: img.Desc.Digest}, nil
+}
