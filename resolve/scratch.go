@@ -23,7 +23,7 @@ type scratchConfig struct {
 // openScratch returns an empty image per requested platform (default linux/amd64).
 func openScratch(opts Options) (*Base, error) {
 	if opts.AllPlatforms {
-		return nil, fmt.Errorf("scratch: platforms all needs an index base: %w", ErrNoMatchingPlatform)
+		return nil, fmt.Errorf("platforms: all needs an index base; scratch has no platforms, so list them: %w", ErrNoMatchingPlatform)
 	}
 	want := opts.Platforms
 	if len(want) == 0 {

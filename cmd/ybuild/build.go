@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/spf13/cobra"
 
 	"github.com/ybuild/ybuild/assemble"
@@ -95,7 +96,10 @@ func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *res
 		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: reg, Progress: prog,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("base %s: %w", b.Base, err)
+		return nil, nil, err // resolve names the base
+	}
+	if err := checkDockerArchives(writers, base); err != nil {
+		return nil, nil, err
 	}
 	work, err := os.MkdirTemp(workParent(writers), ".ybuild-work-")
 	if err != nil {
@@ -103,10 +107,11 @@ func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *res
 	}
 	cleanup := func() { os.RemoveAll(work) }
 	img, err := assemble.Build(ctx, b, base, assemble.Options{
-		Created:    created,
-		BlobDir:    work,
-		Progress:   prog,
-		ForceIndex: len(b.Platforms) > 0 && len(o.platforms) == 0,
+		Created:        created,
+		BlobDir:        work,
+		Progress:       prog,
+		ForceIndex:     len(b.Platforms) > 0 && len(o.platforms) == 0,
+		SingleManifest: len(o.platforms) == 1 && !all,
 	})
 	return img, cleanup, err
 }
@@ -137,4 +142,28 @@ func loadSpec(file string, args []string) (*spec.Build, error) {
 		overrides[k] = v
 	}
 	return spec.Load(file, spec.LoadOptions{Args: overrides})
+}
+
+// checkDockerArchives fails before anything is built when a docker-archive
+// output would have to hold several platforms.
+func checkDockerArchives(writers []namedWriter, base *resolve.Base) error {
+	if len(base.Images) < 2 {
+		return nil
+	}
+	for _, w := range writers {
+		if strings.HasPrefix(w.dest, "docker-archive:") {
+			return usageError{fmt.Errorf("%s: a docker archive holds one platform, the build has %d (%s): pass --platform to pick one, or write oci: or oci-archive:",
+				w.dest, len(base.Images), basePlatforms(base))}
+		}
+	}
+	return nil
+}
+
+// basePlatforms lists the platforms of the base's selected images.
+func basePlatforms(base *resolve.Base) string {
+	out := make([]string, 0, len(base.Images))
+	for _, im := range base.Images {
+		out = append(out, platforms.Format(im.Platform))
+	}
+	return strings.Join(out, ", ")
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
@@ -87,14 +88,32 @@ func printResults(w io.Writer, results []output.Result, asJSON bool) error {
 		}{results})
 	}
 	for _, r := range results {
-		if _, err := fmt.Fprintf(w, "%s %s\n", r.Dest, r.Digest); err != nil {
+		line := r.Dest + " " + string(r.Digest)
+		if strings.HasPrefix(r.Dest, "docker://") {
+			line = r.Ref // REF@sha256:…
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// isUserInputError reports errors caused by the spec or the command line.
+// userInputErrors are the errors that the spec, its sources or the command
+// line cause, which the user fixes (exit code 2).
+var userInputErrors = []error{
+	spec.ErrInvalid, output.ErrUsage,
+	assemble.ErrEscape, assemble.ErrInvalidPath, assemble.ErrDuplicate, assemble.ErrNoMatch, assemble.ErrNotDir,
+	resolve.ErrInvalidBase, resolve.ErrNoMatchingPlatform, resolve.ErrAmbiguous, resolve.ErrUnsupported,
+}
+
+// isUserInputError reports errors caused by the spec, its sources or the
+// command line.
 func isUserInputError(err error) bool {
-	return errors.Is(err, spec.ErrInvalid) || errors.Is(err, output.ErrUsage)
+	for _, target := range userInputErrors {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }
