@@ -11,14 +11,19 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/resolve"
 )
 
 // ErrDigestMismatch is returned when a blob's content does not match its descriptor.
 var ErrDigestMismatch = errors.New("blob content does not match its digest")
 
 // copyVerified copies the blob desc from img to w, checking its size and
-// digest on the way.
+// digest on the way. A mismatch, found here or by the base's own verifying
+// reader, wraps ErrDigestMismatch.
 func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc ocispec.Descriptor) error {
+	if err := desc.Digest.Validate(); err != nil {
+		return fmt.Errorf("blob %q: %w", desc.Digest, err)
+	}
 	r, err := img.Open(ctx, desc)
 	if err != nil {
 		return err
@@ -26,6 +31,10 @@ func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc oc
 	defer r.Close()
 	v := desc.Digest.Verifier()
 	n, err := io.Copy(io.MultiWriter(w, v), ctxReader{ctx: ctx, r: r})
+	if errors.Is(err, resolve.ErrDigestMismatch) {
+		// The base's message already names the blob; add only the sentinel.
+		return fmt.Errorf("%w%.0w", err, ErrDigestMismatch)
+	}
 	if err != nil {
 		return fmt.Errorf("blob %s: %w", desc.Digest, err)
 	}
@@ -33,6 +42,26 @@ func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc oc
 		return fmt.Errorf("blob %s: %w (read %d bytes, want %d)", desc.Digest, ErrDigestMismatch, n, desc.Size)
 	}
 	return nil
+}
+
+// hasBlob reports whether path is a regular file holding exactly desc's
+// content.
+func hasBlob(ctx context.Context, path string, desc ocispec.Descriptor) bool {
+	if desc.Digest.Validate() != nil {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != desc.Size {
+		return false
+	}
+	v := desc.Digest.Verifier()
+	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
+	return err == nil && n == desc.Size && v.Verified()
 }
 
 // ctxReader stops reading once ctx is done, so an interrupt ends a long copy.
@@ -48,13 +77,16 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// writeBlobFile puts the blob desc at path: an existing file of the right
-// size is kept; a new layer is hard-linked from the build's work
-// directory when it can be; anything else is copied and verified. The
-// file appears only complete, by rename.
+// writeBlobFile puts the blob desc at path: an existing file with the
+// right content is kept (one that does not match is replaced); a new layer
+// is hard-linked from the build's work directory when it can be; anything
+// else is copied and verified. The file appears only complete, by rename.
 func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc ocispec.Descriptor) error {
-	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == desc.Size {
+	if hasBlob(ctx, path, desc) {
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if src := img.Path(desc); src != "" && img.Source(desc) == nil {
 		if err := linkInto(src, path); err == nil {

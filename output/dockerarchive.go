@@ -36,9 +36,8 @@ type manifestEntry struct {
 // newDockerArchiveWriter parses docker-archive:FILE[:NAME:TAG]; the
 // reference after the path, if any, replaces the spec's tags.
 func newDockerArchiveWriter(dest string, opts Options) (Writer, error) {
-	rest := strings.TrimPrefix(dest, dockerArchivePrefix)
-	p, ref, _ := strings.Cut(rest, ":")
-	path, _, err := localDest(dockerArchivePrefix+p, dockerArchivePrefix, opts.Dir)
+	p, ref, _ := strings.Cut(strings.TrimPrefix(dest, dockerArchivePrefix), ":")
+	path, err := localPath(dest, dockerArchivePrefix, p, opts.Dir)
 	if err != nil {
 		return nil, err
 	}

@@ -113,28 +113,54 @@ func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref stri
 	return writeIndex(dir, idx)
 }
 
-// writeLayoutFile writes the oci-layout marker.
+// writeLayoutFile writes the oci-layout marker, mode 0644 whatever the umask.
 func writeLayoutFile(dir string) error {
 	data, err := json.Marshal(ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion})
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, ocispec.ImageLayoutFile), data, 0o644)
+	return atomicWrite(filepath.Join(dir, ocispec.ImageLayoutFile), func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
 }
 
 // writeBlobs writes every blob of img into dir/blobs/ALG/HEX.
 func writeBlobs(ctx context.Context, dir string, img *assemble.Image) error {
+	blobs := filepath.Join(dir, ocispec.ImageBlobsDir)
+	if err := mkdir(blobs); err != nil {
+		return err
+	}
+	made := map[string]bool{}
 	for _, d := range img.Blobs() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		bdir := filepath.Join(dir, ocispec.ImageBlobsDir, d.Digest.Algorithm().String())
-		if err := os.MkdirAll(bdir, 0o755); err != nil {
-			return err
+		if err := d.Digest.Validate(); err != nil {
+			return fmt.Errorf("blob %q: %w", d.Digest, err)
+		}
+		bdir := filepath.Join(blobs, d.Digest.Algorithm().String())
+		if !made[bdir] {
+			if err := mkdir(bdir); err != nil {
+				return err
+			}
+			made[bdir] = true
 		}
 		if err := writeBlobFile(ctx, filepath.Join(bdir, d.Digest.Encoded()), img, d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mkdir creates the directory path with mode 0755 whatever the umask; an
+// existing directory is kept as it is.
+func mkdir(path string) error {
+	if err := os.Mkdir(path, 0o755); err != nil {
+		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+			return nil
+		}
+		return err
+	}
+	return os.Chmod(path, 0o755)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/ybuild/ybuild/assemble"
 )
 
@@ -25,14 +27,15 @@ func (w *ociArchiveWriter) Write(ctx context.Context, img *assemble.Image) (Resu
 	if err != nil {
 		return Result{}, err
 	}
+	// Entries in name order: blobs/…, index.json, oci-layout.
 	err = writeArchive(w.path, func(a *archive) error {
-		if err := a.file("oci-layout", layoutMarker()); err != nil {
+		if err := a.blobs(ctx, img, img.Blobs()); err != nil {
 			return err
 		}
 		if err := a.file(indexFile, idx); err != nil {
 			return err
 		}
-		return a.blobs(ctx, img, img.Blobs())
+		return a.file(ocispec.ImageLayoutFile, layoutMarker())
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)

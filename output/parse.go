@@ -41,16 +41,21 @@ func Parse(dest string, opts Options) (Writer, error) {
 // localDest splits PREFIX PATH[:REF] at the first colon, as skopeo does,
 // and makes PATH absolute against dir.
 func localDest(dest, prefix, dir string) (path, ref string, err error) {
-	rest := strings.TrimPrefix(dest, prefix)
-	path, ref, _ = strings.Cut(rest, ":")
-	if path == "" {
-		return "", "", fmt.Errorf("%q: %w: no path after %s", dest, ErrUsage, prefix)
-	}
+	path, ref, _ = strings.Cut(strings.TrimPrefix(dest, prefix), ":")
 	if strings.ContainsAny(ref, "/@") {
 		return "", "", fmt.Errorf("%q: %w: the ref after the path may not contain '/' or '@'", dest, ErrUsage)
+	}
+	path, err = localPath(dest, prefix, path, dir)
+	return path, ref, err
+}
+
+// localPath makes the PATH of dest absolute against dir; it must not be empty.
+func localPath(dest, prefix, path, dir string) (string, error) {
+	if path == "" {
+		return "", fmt.Errorf("%q: %w: no path after %s", dest, ErrUsage, prefix)
 	}
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	return filepath.Clean(path), ref, nil
+	return filepath.Clean(path), nil
 }

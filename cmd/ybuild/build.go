@@ -74,7 +74,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) er
 	for _, w := range writers {
 		r, err := w.writer.Write(ctx, img)
 		if err != nil {
-			return fmt.Errorf("write %s: %w", w.dest, err)
+			return fmt.Errorf("write %w", err) // output errors start with the destination
 		}
 		results = append(results, r)
 	}

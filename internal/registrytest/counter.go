@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Request is one recorded request.
@@ -37,9 +38,14 @@ func (r Request) String() string {
 type Counter struct {
 	next http.Handler
 
-	mu   sync.Mutex
-	reqs []Request
+	mu       sync.Mutex
+	reqs     []Request
+	inflight int
+	idle     chan struct{} // closed when inflight drops to 0
 }
+
+// settle bounds how long Requests waits for requests still being served.
+const settle = 5 * time.Second
 
 // NewCounter wraps next.
 func NewCounter(next http.Handler) *Counter { return &Counter{next: next} }
@@ -49,6 +55,7 @@ func (c *Counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body := &countReader{r: r.Body}
 	r.Body = body
 	cw := &countWriter{ResponseWriter: w, status: http.StatusOK}
+	c.begin()
 	c.next.ServeHTTP(cw, r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -56,10 +63,36 @@ func (c *Counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Status: cw.status, BytesIn: body.n, BytesOut: cw.n,
 	})
+	c.inflight--
+	if c.inflight == 0 {
+		close(c.idle)
+	}
 }
 
-// Requests returns the requests recorded so far.
+// begin counts a request as in flight.
+func (c *Counter) begin() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inflight == 0 {
+		c.idle = make(chan struct{})
+	}
+	c.inflight++
+}
+
+// Requests returns the requests recorded so far. A client can read a whole
+// response before the handler returns, so it first waits (up to a few
+// seconds) for requests still being served to be recorded.
 func (c *Counter) Requests() []Request {
+	c.mu.Lock()
+	idle := c.idle
+	busy := c.inflight > 0
+	c.mu.Unlock()
+	if busy {
+		select {
+		case <-idle:
+		case <-time.After(settle):
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]Request(nil), c.reqs...)
