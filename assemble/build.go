@@ -78,7 +78,11 @@ func buildPlatform(ctx context.Context, b *spec.Build, base *resolve.Base, bi re
 		}
 		p.baseLayers = append(p.baseLayers, d)
 	}
-	if p.newLayers, err = lw.writeAll(ctx, pb.Layers); err != nil {
+	dirs, err := lw.baseDirs(ctx, base, bi, pb.Layers)
+	if err != nil {
+		return nil, err
+	}
+	if p.newLayers, err = lw.writeAll(ctx, pb.Layers, dirs); err != nil {
 		return nil, err
 	}
 	if err := p.writeConfig(pb, bi, opts.Created); err != nil {

@@ -59,15 +59,30 @@ func isScratch(base *resolve.Base) bool {
 	return true
 }
 
+// baseDirs returns the attributes of the layers' replace directories in
+// the platform's base image; it reads base layers only when a layer
+// replaces a directory on a base that is not scratch.
+func (w *layerWriter) baseDirs(ctx context.Context, base *resolve.Base, bi resolve.Image, layers []spec.Layer) (map[string]DirAttrs, error) {
+	if w.env.Scratch {
+		return nil, nil
+	}
+	want, err := replaceDirs(layers)
+	if err != nil || len(want) == 0 {
+		return nil, err
+	}
+	return baseDirs(ctx, base.Blobs, bi.Manifest.Layers, want)
+}
+
 // writeAll writes layers concurrently, at most limit at once, and returns
-// them in order. The first error cancels the others.
-func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer) ([]Layer, error) {
+// them in order; dirs are the base's replace directories (LayerEnv.BaseDirs).
+// The first error cancels the others.
+func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs map[string]DirAttrs) ([]Layer, error) {
 	out := make([]Layer, len(layers))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(w.limit)
 	for i, l := range layers {
 		g.Go(func() error {
-			r, err := w.write(gctx, l)
+			r, err := w.write(gctx, l, dirs)
 			if err != nil {
 				return fmt.Errorf("layers[%d]: %w", i, err)
 			}
@@ -81,12 +96,16 @@ func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer) ([]Laye
 	return out, nil
 }
 
-// write writes l, or waits for the write of an identical layer.
-func (w *layerWriter) write(ctx context.Context, l spec.Layer) (Layer, error) {
+// write writes l, or waits for the write of an identical layer (the same
+// spec layer over the same base directories).
+func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]DirAttrs) (Layer, error) {
 	if err := ctx.Err(); err != nil {
 		return Layer{}, err
 	}
-	key, err := json.Marshal(l)
+	key, err := json.Marshal(struct {
+		L spec.Layer
+		D map[string]DirAttrs
+	}{l, dirs})
 	if err != nil {
 		return Layer{}, fmt.Errorf("layer key: %w", err)
 	}
@@ -98,7 +117,9 @@ func (w *layerWriter) write(ctx context.Context, l spec.Layer) (Layer, error) {
 	}
 	w.mu.Unlock()
 	if !ok {
-		c.layer, c.err = WriteLayer(ctx, l, w.env)
+		env := w.env
+		env.BaseDirs = dirs
+		c.layer, c.err = WriteLayer(ctx, l, env)
 		close(c.done)
 	}
 	select {

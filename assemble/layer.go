@@ -38,6 +38,11 @@ type LayerEnv struct {
 	// Progress, if set, is told the layer's content size and the bytes
 	// copied so far.
 	Progress resolve.Progress
+	// BaseDirs holds the base's attributes of the layer's replace
+	// directories, by name without leading "/". An opaque directory found
+	// here is written with them (so /tmp keeps 1777); one not found gets
+	// the layer's owner and dirMode.
+	BaseDirs map[string]DirAttrs
 }
 
 // Layer is a written layer blob.
@@ -63,8 +68,8 @@ type Layer struct {
 // static prefix for globs) and skip whole directories. Files of one tree with
 // the same device and inode become hardlinks to the first in sorted order.
 // delete writes .wh.<name>; replace writes the directory itself (with the
-// layer's owner and dirMode unless the layer adds it explicitly) and
-// .wh..wh..opq inside it. Two entries with one destination are an error
+// base's attributes from env.BaseDirs, else the layer's owner and dirMode,
+// unless the layer adds it explicitly) and .wh..wh..opq inside it. Two entries with one destination are an error
 // (ErrDuplicate) unless they are the same source reached twice.
 //
 // It walks the sources first, collecting metadata only, then streams the

@@ -81,8 +81,9 @@ func (c *collector) dir(s source, dst string) error {
 }
 
 // whiteouts adds a .wh.<name> file for every delete and, for every
-// replace, the directory itself (with the layer's owner, dirMode and
-// mtime, unless the spec adds it explicitly) holding an opaque marker.
+// replace, the directory itself (with the base's attributes when the base
+// has it, else the layer's owner, dirMode and mtime; unless the spec adds it
+// explicitly) holding an opaque marker.
 // Whiteouts are empty regular files, 0:0, mode 0, with the created time.
 func (c *collector) whiteouts(l spec.Layer) error {
 	la, err := resolveAttrs(spec.File{}, l, c.env.Created)
@@ -106,12 +107,22 @@ func (c *collector) whiteouts(l spec.Layer) error {
 		}
 		origin := fmt.Sprintf("replace[%d]", i)
 		if n != "" {
-			c.add(entry{name: n, kind: tar.TypeDir, mode: la.dirMode, uid: la.uid, gid: la.gid,
-				mtime: c.fixedMtime(la), origin: origin, prio: prioReplace})
+			c.add(c.replaceDir(n, la, origin))
 		}
 		c.whiteout(join(n, opaqueMarker), origin)
 	}
 	return nil
+}
+
+// replaceDir is the entry of the opaque directory n: the base's
+// attributes when known, else the layer's.
+func (c *collector) replaceDir(n string, la attrs, origin string) entry {
+	e := entry{name: n, kind: tar.TypeDir, mode: la.dirMode, uid: la.uid, gid: la.gid,
+		mtime: c.fixedMtime(la), origin: origin, prio: prioReplace}
+	if d, ok := c.env.BaseDirs[n]; ok {
+		e.mode, e.uid, e.gid, e.mtime = d.Mode, d.UID, d.GID, d.Mtime
+	}
+	return e
 }
 
 // whiteout adds an empty whiteout or opaque marker file.

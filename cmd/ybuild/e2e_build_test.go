@@ -41,7 +41,7 @@ layers:
       - {src: fixed.txt, dst: /srv/fixed.txt, mtime: "2021-06-01T12:00:00Z"}
   - name: docs
     delete: [/etc/motd]
-    replace: [/usr/share/doc/]
+    replace: [/usr/share/doc/, /tmp/, /var/www]
     files:
       - {content: "new docs\n", dst: /usr/share/doc/NEW}
 config:
