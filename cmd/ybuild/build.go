@@ -39,7 +39,10 @@ func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 	fs.StringSliceVar(&o.platforms, "platform", nil, "platforms to build (os/arch[/variant], comma-separated or repeated); replaces the spec's")
 	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain or quiet")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
-	o.registry = addRegistryFlags(fs)
+	if o.registry == nil {
+		o.registry = &registryFlags{}
+	}
+	addRegistryFlags(fs, o.registry)
 }
 
 // runBuild loads the spec, resolves the base, assembles and writes the outputs.

@@ -37,7 +37,7 @@ type inspectManifest struct {
 // newInspectCmd shows the manifest, platforms, layers and config of an image.
 func newInspectCmd(stdout io.Writer) *cobra.Command {
 	var asJSON bool
-	var reg *registryFlags
+	reg := &registryFlags{}
 	cmd := &cobra.Command{
 		Use:     "inspect DEST",
 		Short:   "Show an image's manifest, platforms, layers and config",
@@ -68,7 +68,7 @@ func newInspectCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	reg = addRegistryFlags(cmd.Flags())
+	addRegistryFlags(cmd.Flags(), reg)
 	return cmd
 }
 

@@ -7,9 +7,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/containerd/log"
 )
 
 func main() {
+	// containerd's remotes log routine decisions at info level ("host will
+	// try HTTPS first ..."); ybuild reports what matters itself.
+	_ = log.SetLevel("warn")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

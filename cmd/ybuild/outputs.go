@@ -60,7 +60,21 @@ func outputWriters(b *spec.Build, o *buildOptions, reg *resolve.RegistryOptions,
 			return nil, err
 		}
 	}
-	return out, nil
+	return out, checkOffline(out, reg)
+}
+
+// checkOffline refuses registry outputs with --offline before anything is
+// built: a push cannot be done from the cache.
+func checkOffline(out []namedWriter, reg *resolve.RegistryOptions) error {
+	if reg == nil || !reg.Offline {
+		return nil
+	}
+	for _, w := range out {
+		if strings.HasPrefix(w.dest, "docker://") {
+			return usageError{fmt.Errorf("%s: --offline never contacts a registry, so it cannot push: drop --offline or write oci:, oci-archive: or docker-archive:", w.dest)}
+		}
+	}
+	return nil
 }
 
 // localPath returns the absolute path of a local destination, or "".

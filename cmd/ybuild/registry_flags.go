@@ -21,9 +21,9 @@ type registryFlags struct {
 	offline  bool
 }
 
-// addRegistryFlags registers the registry flags on fs.
-func addRegistryFlags(fs *pflag.FlagSet) *registryFlags {
-	f := &registryFlags{}
+// addRegistryFlags registers the registry flags on fs, bound to f (one f
+// serves both `ybuild` and `ybuild build`).
+func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 	fs.BoolVar(&f.push, "push", false, "push to every tag of the spec")
 	fs.StringArrayVar(&f.insecure, "insecure-registry", nil, "registry HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)")
 	fs.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of extra CAs to trust for registries (repeatable)")
@@ -31,7 +31,6 @@ func addRegistryFlags(fs *pflag.FlagSet) *registryFlags {
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "blob cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
 	fs.StringVar(&f.authFile, "authfile", "", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
 	fs.BoolVar(&f.offline, "offline", false, "use only the blob cache; never contact a registry")
-	return f
 }
 
 // options builds the registry options from the flags and the environment:
