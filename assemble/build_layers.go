@@ -40,6 +40,7 @@ func newLayerWriter(b *spec.Build, base *resolve.Base, opts Options) *layerWrite
 			Scratch:        isScratch(base),
 			DefaultDirMode: b.Defaults.DirMode,
 			Progress:       opts.Progress,
+			CacheDir:       opts.LayerCacheDir,
 		},
 		limit: opts.Concurrency,
 		calls: map[string]*layerCall{},

@@ -43,6 +43,11 @@ type LayerEnv struct {
 	// here is written with them (so /tmp keeps 1777); one not found gets
 	// the layer's owner and dirMode.
 	BaseDirs map[string]DirAttrs
+	// CacheDir, if set, is the layer cache: a layer whose inputs match an
+	// earlier build's (the same entries from the same, unchanged source
+	// files) is taken from CacheDir instead of being written, and a new
+	// layer is added to it. Layers with extract entries are not cached.
+	CacheDir string
 }
 
 // Layer is a written layer blob.
@@ -98,11 +103,41 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 	if err != nil {
 		return Layer{}, fmt.Errorf("walk %s: %w", label, err)
 	}
+	cache, key := layerCacheKey(es, env, mt, sp)
+	if l, ok := cache.lookup(key); ok {
+		reportCached(env, label, l)
+		return l, nil
+	}
 	out, err := writeBlob(ctx, es, env, mt, label)
 	if err != nil {
 		return Layer{}, fmt.Errorf("write %s: %w", label, err)
 	}
+	_ = cache.store(key, out) // a failure only costs a later cache miss
 	return out, nil
+}
+
+// layerCacheKey returns the layer cache and the layer's key, or a nil cache
+// when there is none or the layer cannot be cached.
+func layerCacheKey(es []entry, env LayerEnv, mediaType string, sp *spool) (*layerCache, string) {
+	if env.CacheDir == "" || sp.dir != "" {
+		return nil, ""
+	}
+	c := &layerCache{dir: env.CacheDir}
+	key, ok := c.key(es, env, mediaType)
+	if !ok {
+		return nil, ""
+	}
+	return c, key
+}
+
+// reportCached tells the progress callback that the layer came from the cache.
+func reportCached(env LayerEnv, label string, l Layer) {
+	if env.Progress == nil {
+		return
+	}
+	add, done := env.Progress(label+" (cached)", l.Desc.Size)
+	add(l.Desc.Size)
+	done()
 }
 
 // fill applies LayerEnv's defaults.

@@ -35,6 +35,9 @@ type Options struct {
 	// Concurrency bounds how many layers of one platform are written at
 	// once. The default (0) is GOMAXPROCS.
 	Concurrency int
+	// LayerCacheDir, if set, keeps and reuses layer blobs across builds
+	// (LayerEnv.CacheDir).
+	LayerCacheDir string
 }
 
 // fill returns o with defaults: Created the Unix epoch when zero, in UTC and

@@ -77,12 +77,12 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// writeBlobFile puts the blob desc at path: an existing file with the
-// right content is kept (one that does not match is replaced); a new layer
+// writeBlobFile puts the blob desc at path: an existing file that is the
+// build's own blob file, or has the right content, is kept (one that does not match is replaced); a new layer
 // is hard-linked from the build's work directory when it can be; anything
 // else is copied and verified. The file appears only complete, by rename.
 func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc ocispec.Descriptor) error {
-	if hasBlob(ctx, path, desc) {
+	if sameFile(img.Path(desc), path) || hasBlob(ctx, path, desc) {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -96,6 +96,20 @@ func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc o
 	return atomicWrite(path, func(f *os.File) error {
 		return copyVerified(ctx, f, img, desc)
 	})
+}
+
+// sameFile reports whether path is src itself (a hard link of a blob the
+// build already verified), so it need not be hashed again.
+func sameFile(src, path string) bool {
+	if src == "" {
+		return false
+	}
+	a, err := os.Stat(src)
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(path)
+	return err == nil && os.SameFile(a, b)
 }
 
 // linkInto hard-links src to path through a temporary name.

@@ -26,6 +26,7 @@ type buildOptions struct {
 	platforms []string
 	progress  string
 	json      bool
+	noCache   bool
 	registry  *registryFlags
 }
 
@@ -39,6 +40,7 @@ func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 	fs.StringSliceVar(&o.platforms, "platform", nil, "platforms to build (os/arch[/variant], comma-separated or repeated); replaces the spec's")
 	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain or quiet")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
+	fs.BoolVar(&o.noCache, "no-cache", false, "write every layer again instead of reusing unchanged layers from the cache")
 	if o.registry == nil {
 		o.registry = &registryFlags{}
 	}
@@ -115,8 +117,18 @@ func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *res
 		Progress:       prog,
 		ForceIndex:     len(b.Platforms) > 0 && len(o.platforms) == 0,
 		SingleManifest: len(o.platforms) == 1 && !all,
+		LayerCacheDir:  layerCacheDir(o, reg),
 	})
 	return img, cleanup, err
+}
+
+// layerCacheDir is the layer cache: the blob cache directory, unless
+// --no-cache.
+func layerCacheDir(o *buildOptions, reg *resolve.RegistryOptions) string {
+	if o.noCache || reg == nil {
+		return ""
+	}
+	return reg.CacheDir
 }
 
 // workParent picks a directory for the work area: beside the first local

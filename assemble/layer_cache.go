@@ -1,0 +1,212 @@
+package assemble
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// layerCacheVersion changes whenever the bytes WriteLayer produces for the
+// same entries change; it is part of every key.
+const layerCacheVersion = "ybuild layer cache v1"
+
+// layerCache reuses layer blobs across builds. A layer's key hashes
+// everything its bytes depend on: the entries it would write (names,
+// types, modes, owners, mtimes, sizes, link targets, inline contents), the
+// identity of each source file (device, inode, size, mtime, ctime and
+// mode, so any write to a source changes the key without reading it), the
+// media type and the versions of the compressors. A hit links the cached
+// blob, verified, instead of writing the layer again.
+//
+// The cache lives in DIR/layers/<key>.json (the layer's descriptor and
+// DiffID) beside the content-addressed blobs in DIR/blobs/sha256/<hex>,
+// the same store as the registry blob cache. Entries are written only after
+// their blob is complete, each by rename, so an interrupted build never
+// leaves a record without its blob.
+type layerCache struct {
+	dir string
+}
+
+// cacheRecord is a layer cache entry.
+type cacheRecord struct {
+	Desc   ocispec.Descriptor `json:"descriptor"`
+	DiffID digest.Digest      `json:"diffID"`
+}
+
+// key returns the cache key of a layer made of es, or false when the layer
+// cannot be keyed (a source cannot be statted).
+func (c *layerCache) key(es []entry, env LayerEnv, mediaType string) (string, bool) {
+	h := sha256.New()
+	field(h, layerCacheVersion, toolVersions(), mediaType, string(env.Compression), string(env.Format))
+	for i := range es {
+		e := &es[i]
+		field(h, e.name, string(e.kind), fmt.Sprint(e.mode, e.uid, e.gid, e.mtime.UnixNano(), e.size),
+			e.linkname, fmt.Sprint(e.devmajor, e.devminor), e.linkKey)
+		if e.content != nil {
+			field(h, "content", *e.content)
+		}
+		if e.src != "" {
+			id, ok := fileIdentity(e.src)
+			if !ok {
+				return "", false
+			}
+			field(h, "src", e.src, id)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// field writes length-prefixed strings, so no two field lists collide.
+func field(h hash.Hash, ss ...string) {
+	for _, s := range ss {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+}
+
+// fileIdentity identifies the content of the file at path without reading
+// it: any write changes its ctime.
+func fileIdentity(path string) (string, bool) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "", false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprint(st.Dev, st.Ino, st.Size, st.Mtim.Nano(), st.Ctim.Nano(), uint32(st.Mode)), true
+}
+
+// toolVersions names the module versions that decide layer bytes.
+var toolVersions = sync.OnceValue(func() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	var out []string
+	for _, d := range bi.Deps {
+		if strings.HasPrefix(d.Path, "github.com/klauspost/") {
+			out = append(out, d.Path+"@"+d.Version)
+		}
+	}
+	return bi.GoVersion + " " + strings.Join(out, " ")
+})
+
+// linkReplace hard-links src at path through a temporary name, replacing a
+// file already there (it may be a damaged copy).
+func linkReplace(src, path string) error {
+	if fi, err := os.Stat(path); err == nil {
+		if si, err := os.Stat(src); err == nil && os.SameFile(fi, si) {
+			return nil
+		}
+	}
+	tmp := fmt.Sprintf("%s.link-%d", path, os.Getpid())
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// recordPath is the file of the record for key.
+func (c *layerCache) recordPath(key string) string {
+	return filepath.Join(c.dir, "layers", key+".json")
+}
+
+// blobPath is the cached blob with digest d.
+func (c *layerCache) blobPath(d digest.Digest) string {
+	return filepath.Join(c.dir, "blobs", d.Algorithm().String(), d.Encoded())
+}
+
+// lookup returns the cached layer for key, if its record and blob are there.
+func (c *layerCache) lookup(key string) (Layer, bool) {
+	if c == nil {
+		return Layer{}, false
+	}
+	data, err := os.ReadFile(c.recordPath(key))
+	if err != nil {
+		return Layer{}, false
+	}
+	var r cacheRecord
+	if json.Unmarshal(data, &r) != nil || r.Desc.Digest.Validate() != nil || r.DiffID.Validate() != nil {
+		return Layer{}, false
+	}
+	p := c.blobPath(r.Desc.Digest)
+	if !verifyFile(p, r.Desc) {
+		return Layer{}, false
+	}
+	return Layer{Desc: r.Desc, DiffID: r.DiffID, Path: p}, true
+}
+
+// verifyFile reports whether path is a regular file with desc's size and
+// digest. Hashing is far cheaper than compressing, and a blob damaged in
+// the cache is then never reused.
+func verifyFile(path string, desc ocispec.Descriptor) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != desc.Size {
+		return false
+	}
+	v := desc.Digest.Verifier()
+	n, err := io.Copy(v, f)
+	return err == nil && n == desc.Size && v.Verified()
+}
+
+// store records l under key: its blob is hard-linked (else copied) into the
+// cache, then the record is written by rename. Failures only cost a
+// future cache miss, so they are returned for the caller to ignore.
+func (c *layerCache) store(key string, l Layer) error {
+	if c == nil {
+		return nil
+	}
+	p := c.blobPath(l.Desc.Digest)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	if err := linkReplace(l.Path, p); err != nil {
+		return err
+	}
+	data, err := json.Marshal(cacheRecord{Desc: l.Desc, DiffID: l.DiffID})
+	if err != nil {
+		return err
+	}
+	rec := c.recordPath(key)
+	if err := os.MkdirAll(filepath.Dir(rec), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(rec), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), rec)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

@@ -1,0 +1,150 @@
+package assemble
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ybuild/ybuild/spec"
+)
+
+// cacheLayer is a layer of a tree, a file and inline content.
+var cacheLayer = spec.Layer{Name: "app", Files: []spec.File{
+	{Src: "tree", Dst: "/srv"},
+	{Src: "bin", Dst: "/bin/app", Mode: "0755"},
+	{Content: ptr("conf\n"), Dst: "/etc/app.conf"},
+}}
+
+func ptr(s string) *string { return &s }
+
+// cacheEnv is a LayerEnv on dir with the layer cache at cache, recording
+// progress labels in labels.
+func cacheEnv(t *testing.T, dir, cache string, labels *[]string) LayerEnv {
+	env := testEnv(t, dir)
+	env.CacheDir = cache
+	var mu sync.Mutex
+	env.Progress = func(name string, _ int64) (func(int64), func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		*labels = append(*labels, name)
+		return func(int64) {}, func() {}
+	}
+	return env
+}
+
+// writeCached writes l with env and reports whether it came from the cache.
+func writeCached(t *testing.T, l spec.Layer, env LayerEnv, labels *[]string) (Layer, bool) {
+	t.Helper()
+	*labels = nil
+	out, err := WriteLayer(context.Background(), l, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, len(*labels) == 1 && strings.HasSuffix((*labels)[0], "(cached)")
+}
+
+func TestLayerCacheReuse(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	writeTree(t, dir, map[string]string{"tree/a.txt": "a", "tree/sub/b.txt": "b", "bin": "binary"})
+	var labels []string
+	env := cacheEnv(t, dir, cache, &labels)
+	first, hit := writeCached(t, cacheLayer, env, &labels)
+	if hit {
+		t.Fatal("first write came from an empty cache")
+	}
+	second, hit := writeCached(t, cacheLayer, cacheEnv(t, dir, cache, &labels), &labels)
+	if !hit || second.Desc.Digest != first.Desc.Digest || second.DiffID != first.DiffID {
+		t.Fatalf("second write: cached %v, %s, want a hit with %s", hit, second.Desc.Digest, first.Desc.Digest)
+	}
+	if !strings.HasPrefix(second.Path, cache) || !verifyFile(second.Path, second.Desc) {
+		t.Errorf("cached layer path %s is not a verified blob in the cache", second.Path)
+	}
+	uncached := testEnv(t, dir)
+	if plain := mustWriteLayer(t, cacheLayer, uncached); plain.Desc.Digest != first.Desc.Digest {
+		t.Errorf("layer without cache %s, with cache %s", plain.Desc.Digest, first.Desc.Digest)
+	}
+}
+
+// mustWriteLayer writes l without reading it back.
+func mustWriteLayer(t *testing.T, l spec.Layer, env LayerEnv) Layer {
+	t.Helper()
+	out, err := WriteLayer(context.Background(), l, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestLayerCacheMisses checks every change that must not reuse a layer:
+// a source rewritten with the same size and mtime, a touched source, a
+// different attribute, a damaged cached blob.
+func TestLayerCacheMisses(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	writeTree(t, dir, map[string]string{"tree/a.txt": "a", "bin": "binary"})
+	var labels []string
+	env := cacheEnv(t, dir, cache, &labels)
+	orig, _ := writeCached(t, cacheLayer, env, &labels)
+
+	// Same size, same mtime, new content: the ctime changes.
+	bin := filepath.Join(dir, "bin")
+	fi, _ := os.Stat(bin)
+	time.Sleep(10 * time.Millisecond) // let the ctime tick on coarse clocks
+	if err := os.WriteFile(bin, []byte("BINARY"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(bin, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	changed, hit := writeCached(t, cacheLayer, env, &labels)
+	if hit || changed.Desc.Digest == orig.Desc.Digest {
+		t.Fatalf("rewritten source: cached %v, digest %s (was %s)", hit, changed.Desc.Digest, orig.Desc.Digest)
+	}
+
+	// Another mode: a miss with another digest.
+	other := cacheLayer
+	other.Files = append([]spec.File{}, cacheLayer.Files...)
+	other.Files[1].Mode = "0700"
+	if l, hit := writeCached(t, other, env, &labels); hit || l.Desc.Digest == changed.Desc.Digest {
+		t.Errorf("mode change: cached %v", hit)
+	}
+
+	// A damaged cached blob is not reused, and the rewrite is right.
+	cached, hit := writeCached(t, cacheLayer, env, &labels)
+	if !hit {
+		t.Fatal("unchanged layer was not cached")
+	}
+	if err := os.Chmod(cached.Path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cached.Path, make([]byte, cached.Desc.Size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, hit := writeCached(t, cacheLayer, cacheEnv(t, dir, cache, &labels), &labels)
+	if hit || again.Desc.Digest != changed.Desc.Digest || !verifyFile(again.Path, again.Desc) {
+		t.Errorf("damaged cache: cached %v, digest %s, want a rewrite giving %s", hit, again.Desc.Digest, changed.Desc.Digest)
+	}
+	if _, hit := writeCached(t, cacheLayer, env, &labels); !hit {
+		t.Error("the rewrite did not repair the cache")
+	}
+}
+
+// TestLayerCacheSkipsExtract checks that layers with extract entries (whose
+// spooled sources have no stable identity) are neither cached nor reused.
+func TestLayerCacheSkipsExtract(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	makeArchive(t, dir, "pkg.tar.gz", "gzip", goodArchive)
+	l := spec.Layer{Files: []spec.File{{Src: "pkg.tar.gz", Dst: "/opt/pkg", Extract: true}}}
+	var labels []string
+	for i := 0; i < 2; i++ {
+		if _, hit := writeCached(t, l, cacheEnv(t, dir, cache, &labels), &labels); hit {
+			t.Fatalf("write %d of an extract layer came from the cache", i)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cache, "layers")); !os.IsNotExist(err) {
+		t.Errorf("extract layer recorded in the cache: %v", err)
+	}
+}
