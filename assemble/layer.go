@@ -104,7 +104,7 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 		return Layer{}, fmt.Errorf("walk %s: %w", label, err)
 	}
 	cache, key := layerCacheKey(es, env, mt, sp)
-	if l, ok := cache.lookup(key); ok {
+	if l, ok := cache.lookup(ctx, key); ok {
 		reportCached(env, label, l)
 		return l, nil
 	}

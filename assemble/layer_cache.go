@@ -1,6 +1,7 @@
 package assemble
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -135,7 +136,7 @@ func (c *layerCache) blobPath(d digest.Digest) string {
 }
 
 // lookup returns the cached layer for key, if its record and blob are there.
-func (c *layerCache) lookup(key string) (Layer, bool) {
+func (c *layerCache) lookup(ctx context.Context, key string) (Layer, bool) {
 	if c == nil {
 		return Layer{}, false
 	}
@@ -148,16 +149,18 @@ func (c *layerCache) lookup(key string) (Layer, bool) {
 		return Layer{}, false
 	}
 	p := c.blobPath(r.Desc.Digest)
-	if !verifyFile(p, r.Desc) {
+	if !VerifyFile(ctx, p, r.Desc) {
 		return Layer{}, false
 	}
 	return Layer{Desc: r.Desc, DiffID: r.DiffID, Path: p}, true
 }
 
-// verifyFile reports whether path is a regular file with desc's size and
-// digest. Hashing is far cheaper than compressing, and a blob damaged in
-// the cache is then never reused.
-func verifyFile(path string, desc ocispec.Descriptor) bool {
+// VerifyFile reports whether path is a regular file holding exactly
+// desc's content (size and digest). It stops early when ctx is done.
+func VerifyFile(ctx context.Context, path string, desc ocispec.Descriptor) bool {
+	if desc.Digest.Validate() != nil {
+		return false
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false
@@ -168,7 +171,7 @@ func verifyFile(path string, desc ocispec.Descriptor) bool {
 		return false
 	}
 	v := desc.Digest.Verifier()
-	n, err := io.Copy(v, f)
+	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
 	return err == nil && n == desc.Size && v.Verified()
 }
 

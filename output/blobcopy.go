@@ -47,21 +47,7 @@ func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc oc
 // hasBlob reports whether path is a regular file holding exactly desc's
 // content.
 func hasBlob(ctx context.Context, path string, desc ocispec.Descriptor) bool {
-	if desc.Digest.Validate() != nil {
-		return false
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() != desc.Size {
-		return false
-	}
-	v := desc.Digest.Verifier()
-	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
-	return err == nil && n == desc.Size && v.Verified()
+	return assemble.VerifyFile(ctx, path, desc)
 }
 
 // ctxReader stops reading once ctx is done, so an interrupt ends a long copy.
