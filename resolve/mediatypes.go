@@ -19,6 +19,14 @@ const (
 	MediaTypeDockerSchema1JWS   = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 )
 
+// schema1Hint says what a schema 1 image is and what to do about it.
+const schema1Hint = "docker schema1 manifest (deprecated); re-push it with a current docker, or copy it with skopeo to convert it"
+
+// isSchema1 reports whether mt is a Docker schema 1 manifest media type.
+func isSchema1(mt string) bool {
+	return mt == MediaTypeDockerSchema1 || mt == MediaTypeDockerSchema1JWS
+}
+
 // Attestation annotations that BuildKit puts on index entries.
 const (
 	// AnnotationReferenceType marks an attestation manifest with the value
@@ -86,7 +94,7 @@ func classify(descType string, data []byte) (kind, string) {
 		mt = descType
 	}
 	switch {
-	case s.SchemaVersion == 1 || mt == MediaTypeDockerSchema1 || mt == MediaTypeDockerSchema1JWS:
+	case s.SchemaVersion == 1 || isSchema1(mt):
 		return kindSchema1, mt
 	case IsIndex(mt) || (mt == "" && s.Manifests != nil):
 		return kindIndex, mt

@@ -30,8 +30,11 @@ type RegistryOptions struct {
 	CacheDir string
 	// Offline forbids network access: bases come from the cache alone.
 	Offline bool
-	// Retries is how many times a transient failure (429, 5xx, broken
-	// connection) is retried; 0 means the default (4), negative none.
+	// Retries is how many times a request that failed transiently (429,
+	// 5xx, broken connection) is retried with backoff; 0 means the default
+	// (4), negative none. containerd sends again on top of that (after each
+	// 429, once after a repeated 500/503/504), so a registry that keeps
+	// failing gets at most 5×(Retries+1) requests.
 	Retries int
 	// RetryBackoff is the first wait between retries (doubling, at most 4s);
 	// 0 means the default (250ms).

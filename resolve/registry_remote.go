@@ -61,6 +61,11 @@ func (rem *remote) resolve(ctx context.Context) (ocispec.Descriptor, error) {
 	if rem.ref.Digest != "" && desc.Digest != rem.ref.Digest {
 		return ocispec.Descriptor{}, fmt.Errorf("base %s: registry returned %s: %w", rem.ref, desc.Digest, ErrDigestMismatch)
 	}
+	if isSchema1(desc.MediaType) {
+		// Refused before fetching: registries serve manifests only from
+		// /manifests/, and containerd fetches schema 1 from /blobs/ (404).
+		return ocispec.Descriptor{}, fmt.Errorf("base %s: %s: %w: %s", rem.ref, desc.Digest, ErrUnsupported, schema1Hint)
+	}
 	desc = ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
 	if err := rem.cache.putRef(key, desc); err != nil {
 		return ocispec.Descriptor{}, err
@@ -76,7 +81,8 @@ func (rem *remote) cacheDir() string {
 	return rem.cache.dir
 }
 
-// open fetches desc from the registry (no cache), unverified.
+// open fetches desc from the registry (no cache), unverified; its errors,
+// including those of reading, name the reference and what to try.
 func (rem *remote) open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	if rem.opts.Offline {
 		return nil, fmt.Errorf("base %s: blob %s (%s, %d bytes) is not in the cache %s: %w",
@@ -86,11 +92,30 @@ func (rem *remote) open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCl
 	if rem.fetcherErr != nil {
 		return nil, wrapRegistryErr("pull", rem.ref, rem.creds, rem.fetcherErr)
 	}
+	explain := func(err error) error {
+		return wrapRegistryErr("pull", rem.ref, rem.creds, fmt.Errorf("blob %s: %w", desc.Digest, err))
+	}
 	rc, err := rem.fetcher.Fetch(ctx, desc)
 	if err != nil {
-		return nil, wrapRegistryErr("pull", rem.ref, rem.creds, fmt.Errorf("blob %s: %w", desc.Digest, err))
+		return nil, explain(err)
 	}
-	return rc, nil
+	// The download starts at the first Read: explain its errors too.
+	return &explainReader{ReadCloser: rc, explain: explain}, nil
+}
+
+// explainReader passes read errors other than io.EOF through explain.
+type explainReader struct {
+	io.ReadCloser
+	explain func(error) error
+}
+
+// Read reads, explaining errors.
+func (r *explainReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = r.explain(err)
+	}
+	return n, err
 }
 
 // cachedByDigest finds a digest-pinned reference's manifest in the cache

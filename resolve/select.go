@@ -31,7 +31,7 @@ func newBase(ctx context.Context, name string, top ocispec.Descriptor, src BlobS
 	case kindManifest:
 		b.Images, err = selectSingle(ctx, src, top, data, opts)
 	case kindSchema1:
-		err = fmt.Errorf("%s: %w: docker schema1 manifest (deprecated); re-push it with a current docker, or copy it with skopeo to convert it", top.Digest, ErrUnsupported)
+		err = fmt.Errorf("%s: %w: %s", top.Digest, ErrUnsupported, schema1Hint)
 	default:
 		err = fmt.Errorf("%s: %w: not an image manifest or index (media type %q)", top.Digest, ErrInvalidBase, mt)
 	}

@@ -34,6 +34,7 @@ func (o *RegistryOptions) newResolver(ctx context.Context, creds *credentials) (
 // registries and --insecure-registry hosts try TLS first and fall back to
 // plain HTTP; insecure hosts also skip certificate verification. Every
 // other host uses verified TLS, unless a hosts.toml says otherwise.
+// Redirects keep credentials on their origin (withRedirectAuth).
 func (o *RegistryOptions) hosts(ctx context.Context, creds *credentials) (docker.RegistryHosts, error) {
 	secure, err := o.tlsConfig()
 	if err != nil {
@@ -62,7 +63,11 @@ func (o *RegistryOptions) hosts(ctx context.Context, creds *credentials) (docker
 		if o.Offline {
 			return nil, fmt.Errorf("registry %s: network access in offline mode: %w", host, ErrOffline)
 		}
-		return dconfig.ConfigureHosts(ctx, opts)(host)
+		hosts, err := dconfig.ConfigureHosts(ctx, opts)(host)
+		if err != nil {
+			return nil, err
+		}
+		return withRedirectAuth(hosts), nil
 	}, nil
 }
 

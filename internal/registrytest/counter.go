@@ -56,13 +56,16 @@ func (c *Counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = body
 	cw := &countWriter{ResponseWriter: w, status: http.StatusOK}
 	c.begin()
+	defer c.end(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}, body, cw) // also on abort panics
 	c.next.ServeHTTP(cw, r)
+}
+
+// end records a served request and counts it as no longer in flight.
+func (c *Counter) end(req Request, body *countReader, cw *countWriter) {
+	req.Status, req.BytesIn, req.BytesOut = cw.status, body.n, cw.n
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.reqs = append(c.reqs, Request{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Status: cw.status, BytesIn: body.n, BytesOut: cw.n,
-	})
+	c.reqs = append(c.reqs, req)
 	c.inflight--
 	if c.inflight == 0 {
 		close(c.idle)

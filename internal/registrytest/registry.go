@@ -50,6 +50,10 @@ type Options struct {
 	Users map[string]string
 	// AnonymousPull lets anonymous token requests pull (Token auth only).
 	AnonymousPull bool
+	// RedirectBlobs answers blob GETs with a 307 to a second loopback
+	// server (StorageHost) that serves the content, like a registry backed
+	// by object storage.
+	RedirectBlobs bool
 }
 
 // Registry is a running in-process distribution registry.
@@ -61,9 +65,16 @@ type Registry struct {
 	CAFile string
 	// Counter records every request (registry and token issuer).
 	Counter *Counter
+	// StorageHost is the blob storage server's "127.0.0.1:PORT"
+	// (RedirectBlobs only).
+	StorageHost string
+	// Storage records the blob storage server's requests (RedirectBlobs only).
+	Storage *Counter
 
 	users   map[string]string
 	corrupt *corrupter
+	faults  *faulter
+	store   *blobStore
 }
 
 // New starts a registry on a 127.0.0.1 listener; it stops when the test ends.
@@ -89,10 +100,37 @@ func New(t testing.TB, opts Options) *Registry {
 	}
 	cfg := config(t, dir, opts, scheme+"://"+reg.Host)
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	mux.Handle("/", handlers.NewApp(ctx, cfg))
 	reg.corrupt = &corrupter{next: mux, bad: map[string]bool{}}
-	reg.Counter = NewCounter(reg.corrupt)
-	srv := &http.Server{Handler: reg.Counter, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
+	var h http.Handler = reg.corrupt
+	if opts.RedirectBlobs {
+		h = reg.startStorage(t, h)
+	}
+	reg.faults = &faulter{next: h}
+	reg.Counter = NewCounter(reg.faults)
+	serve(t, ln, reg.Counter, tlsCfg)
+	return reg
+}
+
+// startStorage starts the blob storage server and returns the handler that
+// redirects next's blob downloads to it.
+func (r *Registry) startStorage(t testing.TB, next http.Handler) http.Handler {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.StorageHost = ln.Addr().String()
+	r.store = &blobStore{next: next, base: "http://" + r.StorageHost, blobs: map[string][]byte{}}
+	r.Storage = NewCounter(http.HandlerFunc(r.store.serveStorage))
+	serve(t, ln, r.Storage, nil)
+	return r.store
+}
+
+// serve serves h on ln (with TLS when tlsCfg is set) until the test ends.
+func serve(t testing.TB, ln net.Listener, h http.Handler, tlsCfg *tls.Config) {
+	srv := &http.Server{Handler: h, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: log.New(io.Discard, "", 0)}
 	go func() {
 		if tlsCfg != nil {
@@ -101,8 +139,7 @@ func New(t testing.TB, opts Options) *Registry {
 		}
 		_ = srv.Serve(ln)
 	}()
-	t.Cleanup(func() { cancel(); _ = srv.Close() })
-	return reg
+	t.Cleanup(func() { _ = srv.Close() })
 }
 
 // config returns the registry configuration for opts.
