@@ -28,4 +28,7 @@ var (
 	ErrSourceChanged = errors.New("source changed during build")
 	// ErrBadAttr is returned for an owner, mode or mtime that does not parse.
 	ErrBadAttr = errors.New("bad attribute")
+	// ErrBadArchive is returned when an extract source is not a readable
+	// (optionally compressed) tar archive.
+	ErrBadArchive = errors.New("not a readable tar archive")
 )

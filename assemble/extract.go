@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -45,7 +46,7 @@ func (c *collector) extract(s source, src, dst string) error {
 	}
 	r, err := decompress(f)
 	if err != nil {
-		return fmt.Errorf("extract %s: %w", src, err)
+		return fmt.Errorf("extract %s: %w", src, badArchive(err))
 	}
 	defer r.Close()
 	if dst != "" {
@@ -54,6 +55,15 @@ func (c *collector) extract(s source, src, dst string) error {
 	}
 	x := &extractor{c: c, s: s, src: src, dst: dst, symlinks: map[string]bool{}, files: map[string]entry{}}
 	return x.run(tar.NewReader(r))
+}
+
+// badArchive marks a decompression or tar error as ErrBadArchive, unless it
+// already names a sentinel (bzip2 is ErrUnsupported) or is a cancellation.
+func badArchive(err error) error {
+	if errors.Is(err, ErrUnsupported) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrBadArchive, err)
 }
 
 // run reads every archive entry.
@@ -70,7 +80,7 @@ func (x *extractor) run(tr *tar.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("extract %s: %w", x.src, err)
+			return fmt.Errorf("extract %s: %w", x.src, badArchive(err))
 		}
 		if err := x.entry(h, tr); err != nil {
 			return fmt.Errorf("extract %s: entry %q: %w", x.src, h.Name, err)

@@ -106,11 +106,16 @@ func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *res
 	if err := checkDockerArchives(writers, base); err != nil {
 		return nil, nil, err
 	}
-	work, err := os.MkdirTemp(workParent(writers), ".ybuild-work-")
+	parent, made := workParent(writers)
+	work, err := os.MkdirTemp(parent, ".ybuild-work-")
 	if err != nil {
+		removeEmpty(made)
 		return nil, nil, fmt.Errorf("work directory: %w", err)
 	}
-	cleanup := func() { os.RemoveAll(work) }
+	cleanup := func() {
+		os.RemoveAll(work)
+		removeEmpty(made) // a failed build leaves no new directory behind
+	}
 	img, err := assemble.Build(ctx, b, base, assemble.Options{
 		Created:        created,
 		BlobDir:        work,
@@ -133,17 +138,36 @@ func layerCacheDir(o *buildOptions, reg *resolve.RegistryOptions) string {
 
 // workParent picks a directory for the work area: beside the first local
 // output (so layers can be hard-linked into it), else the system temp dir.
-func workParent(writers []namedWriter) string {
+// It also returns the directories it created, deepest first.
+func workParent(writers []namedWriter) (string, []string) {
 	for _, w := range writers {
 		if w.path == "" {
 			continue
 		}
 		dir := filepath.Dir(w.path)
+		var made []string
+		for d := dir; filepath.Dir(d) != d; d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); err == nil {
+				break
+			}
+			made = append(made, d)
+		}
 		if err := os.MkdirAll(dir, 0o755); err == nil {
-			return dir
+			return dir, made
+		}
+		removeEmpty(made)
+	}
+	return "", nil
+}
+
+// removeEmpty removes the directories dirs, deepest first, that are still
+// empty: those the outputs did not fill.
+func removeEmpty(dirs []string) {
+	for _, d := range dirs {
+		if os.Remove(d) != nil {
+			return
 		}
 	}
-	return ""
 }
 
 // loadSpec reads the spec with --arg overrides.

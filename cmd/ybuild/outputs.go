@@ -118,6 +118,7 @@ func printResults(w io.Writer, results []output.Result, asJSON bool) error {
 var userInputErrors = []error{
 	spec.ErrInvalid, output.ErrUsage,
 	assemble.ErrEscape, assemble.ErrInvalidPath, assemble.ErrDuplicate, assemble.ErrNoMatch, assemble.ErrNotDir,
+	assemble.ErrUnsupported, assemble.ErrBadAttr, assemble.ErrBadArchive, // a FIFO among the sources, a bzip2 or corrupt archive
 	resolve.ErrInvalidBase, resolve.ErrNoMatchingPlatform, resolve.ErrAmbiguous, resolve.ErrUnsupported,
 }
 

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// cliResult is what one run() call returned.
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// cliBuild is e2eBuild with --no-cache: every layer is written, and the
+// user's layer cache is neither read nor filled.
+func cliBuild(t *testing.T, args ...string) string {
+	t.Helper()
+	return e2eBuild(t, append(args, "--no-cache")...)
+}
+
+// cliRun calls run() with args and a background context.
+func cliRun(args ...string) cliResult {
+	return cliRunCtx(context.Background(), args...)
+}
+
+// cliRunCtx calls run() with ctx and args.
+func cliRunCtx(ctx context.Context, args ...string) cliResult {
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, args, &stdout, &stderr)
+	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// cliSpecDir writes files (slash paths → content; "build.yaml" is the
+// spec) into a new directory and returns the spec's path.
+func cliSpecDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	e2eWriteFiles(t, dir, files)
+	return filepath.Join(dir, "build.yaml")
+}
+
+// cliCheckStderr checks that every stderr line is an error line
+// ("ybuild: …") and that there is no Go stack trace; want must appear.
+func cliCheckStderr(t *testing.T, stderr string, want ...string) {
+	t.Helper()
+	if strings.TrimSpace(stderr) == "" {
+		t.Fatalf("stderr is empty, want an error")
+	}
+	for _, line := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
+		if !strings.HasPrefix(line, "ybuild: ") {
+			t.Errorf("stderr line %q does not start with \"ybuild: \"", line)
+		}
+	}
+	if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+		t.Errorf("stderr holds a stack trace or panic:\n%s", stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr:\n%s\nwant it to contain %q", stderr, w)
+		}
+	}
+}
+
+// cliOneResult parses stdout of a build with one output and returns its digest.
+func cliOneResult(t *testing.T, stdout, dest string) digest.Digest {
+	t.Helper()
+	res := e2eResults(t, stdout)
+	d, ok := res[dest]
+	if !ok || len(res) != 1 {
+		t.Fatalf("stdout %q: want exactly one line for %s", stdout, dest)
+	}
+	return d
+}
+
+// cliConfig reads the image config of manifest m in an OCI layout.
+func cliConfig(t *testing.T, layout string, m digest.Digest) ocispec.Image {
+	t.Helper()
+	var img ocispec.Image
+	e2eJSON(t, "config", e2eBlob(t, layout, e2eManifest(t, layout, m).Config.Digest), &img)
+	return img
+}
+
+// cliLayerHeaders returns the tar headers, in order, of a gzipped layer
+// blob of an OCI layout.
+func cliLayerHeaders(t *testing.T, layout string, d digest.Digest) []*tar.Header {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(e2eBlob(t, layout, d)))
+	if err != nil {
+		t.Fatalf("layer %s: %v", d, err)
+	}
+	return cliTarHeaders(t, zr, "layer "+d.String())
+}
+
+// cliTarHeaders reads every header of a tar stream, in order.
+func cliTarHeaders(t *testing.T, r io.Reader, what string) []*tar.Header {
+	t.Helper()
+	var out []*tar.Header
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		out = append(out, h)
+	}
+}
+
+// cliTarFile returns the content of the entry name in the tar file path.
+func cliTarFile(t *testing.T, path, name string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s: no entry %s: %v", path, name, err)
+		}
+		if h.Name == name {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		}
+	}
+}
+
+// cliSnapshot maps every path under dir (relative, slash-separated) to its
+// type, mode and the sha256 of its content, to compare trees byte for byte.
+func cliSnapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		val := fi.Mode().String()
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(data)
+			val += " " + hex.EncodeToString(sum[:])
+		}
+		out[filepath.ToSlash(rel)] = val
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// cliSameSnapshot reports every difference between two snapshots.
+func cliSameSnapshot(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	for p, v := range after {
+		if w, ok := before[p]; !ok {
+			t.Errorf("%s: %s appeared (%s)", what, p, v)
+		} else if w != v {
+			t.Errorf("%s: %s changed: %s, was %s", what, p, v, w)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			t.Errorf("%s: %s disappeared", what, p)
+		}
+	}
+}
