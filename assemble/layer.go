@@ -103,8 +103,13 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 	if err != nil {
 		return Layer{}, fmt.Errorf("walk %s: %w", label, err)
 	}
-	cache, key := layerCacheKey(es, env, mt, sp)
+	cache, key, shape := layerCacheKeys(es, env, mt, sp)
 	if l, ok := cache.lookup(ctx, key); ok {
+		reportCached(env, label, l)
+		return l, nil
+	}
+	if l, ok := cache.lookupShape(ctx, shape, es); ok {
+		_ = cache.store(key, shape, l) // the next lookup by key is direct
 		reportCached(env, label, l)
 		return l, nil
 	}
@@ -112,22 +117,22 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 	if err != nil {
 		return Layer{}, fmt.Errorf("write %s: %w", label, err)
 	}
-	_ = cache.store(key, out) // a failure only costs a later cache miss
+	_ = cache.store(key, shape, out) // a failure only costs a later cache miss
 	return out, nil
 }
 
-// layerCacheKey returns the layer cache and the layer's key, or a nil cache
-// when there is none or the layer cannot be cached.
-func layerCacheKey(es []entry, env LayerEnv, mediaType string, sp *spool) (*layerCache, string) {
+// layerCacheKeys returns the layer cache and the layer's keys, or a nil
+// cache when there is none or the layer cannot be cached.
+func layerCacheKeys(es []entry, env LayerEnv, mediaType string, sp *spool) (*layerCache, string, string) {
 	if env.CacheDir == "" || sp.dir != "" {
-		return nil, ""
+		return nil, "", ""
 	}
 	c := &layerCache{dir: env.CacheDir}
-	key, ok := c.key(es, env, mediaType)
+	key, shape, ok := c.keys(es, env, mediaType)
 	if !ok {
-		return nil, ""
+		return nil, "", ""
 	}
-	return c, key
+	return c, key, shape
 }
 
 // reportCached tells the progress callback that the layer came from the cache.

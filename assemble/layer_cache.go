@@ -1,6 +1,7 @@
 package assemble
 
 import (
+	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -32,7 +33,8 @@ const layerCacheVersion = "ybuild layer cache v1"
 // blob, verified, instead of writing the layer again.
 //
 // The cache lives in DIR/layers/<key>.json (the layer's descriptor and
-// DiffID) beside the content-addressed blobs in DIR/blobs/sha256/<hex>,
+// DiffID) and DIR/shapes/<shape>.json (the same, by a key without the
+// sources' identity) beside the content-addressed blobs in DIR/blobs/sha256/<hex>,
 // the same store as the registry blob cache. Entries are written only after
 // their blob is complete, each by rename, so an interrupted build never
 // leaves a record without its blob.
@@ -46,27 +48,31 @@ type cacheRecord struct {
 	DiffID digest.Digest      `json:"diffID"`
 }
 
-// key returns the cache key of a layer made of es, or false when the layer
-// cannot be keyed (a source cannot be statted).
-func (c *layerCache) key(es []entry, env LayerEnv, mediaType string) (string, bool) {
-	h := sha256.New()
-	field(h, layerCacheVersion, toolVersions(), mediaType, string(env.Compression), string(env.Format))
+// keys returns the two cache keys of a layer made of es: key adds each
+// source file's path and identity, so it matches only the very same files
+// unchanged; shape leaves them out, so it matches the same layer from
+// another checkout or after a touch, to be confirmed by the DiffID. ok is
+// false when a source cannot be statted.
+func (c *layerCache) keys(es []entry, env LayerEnv, mediaType string) (key, shape string, ok bool) {
+	kh, sh := sha256.New(), sha256.New()
+	both := func(ss ...string) { field(kh, ss...); field(sh, ss...) }
+	both(layerCacheVersion, toolVersions(), mediaType, string(env.Compression), string(env.Format))
 	for i := range es {
 		e := &es[i]
-		field(h, e.name, string(e.kind), fmt.Sprint(e.mode, e.uid, e.gid, e.mtime.UnixNano(), e.size),
-			e.linkname, fmt.Sprint(e.devmajor, e.devminor), e.linkKey)
+		both(e.name, string(e.kind), fmt.Sprint(e.mode, e.uid, e.gid, e.mtime.UnixNano(), e.size),
+			e.linkname, fmt.Sprint(e.devmajor, e.devminor))
 		if e.content != nil {
-			field(h, "content", *e.content)
+			both("content", *e.content)
 		}
 		if e.src != "" {
 			id, ok := fileIdentity(e.src)
 			if !ok {
-				return "", false
+				return "", "", false
 			}
-			field(h, "src", e.src, id)
+			field(kh, "src", e.src, id, e.linkKey)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), true
+	return hex.EncodeToString(kh.Sum(nil)), hex.EncodeToString(sh.Sum(nil)), true
 }
 
 // field writes length-prefixed strings, so no two field lists collide.
@@ -125,9 +131,9 @@ func linkReplace(src, path string) error {
 	return nil
 }
 
-// recordPath is the file of the record for key.
-func (c *layerCache) recordPath(key string) string {
-	return filepath.Join(c.dir, "layers", key+".json")
+// recordPath is the file of the record for key ("layers" or "shapes").
+func (c *layerCache) recordPath(kind, key string) string {
+	return filepath.Join(c.dir, kind, key+".json")
 }
 
 // blobPath is the cached blob with digest d.
@@ -140,14 +146,63 @@ func (c *layerCache) lookup(ctx context.Context, key string) (Layer, bool) {
 	if c == nil {
 		return Layer{}, false
 	}
-	data, err := os.ReadFile(c.recordPath(key))
-	if err != nil {
+	r, ok := c.record("layers", key)
+	if !ok {
 		return Layer{}, false
 	}
+	return c.layer(ctx, r)
+}
+
+// lookupShape returns the cached layer of the same shape when es, written
+// as a tar, has the recorded DiffID: the same layer from other files (a
+// fresh checkout, a touch). Hashing the tar costs a read of the sources,
+// but no compression; it is done only when a record of that shape exists.
+func (c *layerCache) lookupShape(ctx context.Context, shape string, es []entry) (Layer, bool) {
+	if c == nil {
+		return Layer{}, false
+	}
+	r, ok := c.record("shapes", shape)
+	if !ok {
+		return Layer{}, false
+	}
+	if fi, err := os.Stat(c.blobPath(r.Desc.Digest)); err != nil || fi.Size() != r.Desc.Size {
+		return Layer{}, false
+	}
+	d, err := diffID(ctx, es)
+	if err != nil || d != r.DiffID {
+		return Layer{}, false
+	}
+	return c.layer(ctx, r)
+}
+
+// diffID hashes the uncompressed tar of es.
+func diffID(ctx context.Context, es []entry) (digest.Digest, error) {
+	h := sha256.New()
+	tw := tar.NewWriter(h)
+	if err := writeEntries(ctx, tw, es, func(int64) {}); err != nil {
+		return "", err
+	}
+	if err := tw.Close(); err != nil {
+		return "", err
+	}
+	return digest.NewDigest(digest.SHA256, h), nil
+}
+
+// record reads and checks a record.
+func (c *layerCache) record(kind, key string) (cacheRecord, bool) {
 	var r cacheRecord
-	if json.Unmarshal(data, &r) != nil || r.Desc.Digest.Validate() != nil || r.DiffID.Validate() != nil {
-		return Layer{}, false
+	data, err := os.ReadFile(c.recordPath(kind, key))
+	if err != nil {
+		return r, false
 	}
+	if json.Unmarshal(data, &r) != nil || r.Desc.Digest.Validate() != nil || r.DiffID.Validate() != nil {
+		return r, false
+	}
+	return r, true
+}
+
+// layer returns the recorded layer if its blob verifies.
+func (c *layerCache) layer(ctx context.Context, r cacheRecord) (Layer, bool) {
 	p := c.blobPath(r.Desc.Digest)
 	if !VerifyFile(ctx, p, r.Desc) {
 		return Layer{}, false
@@ -175,10 +230,10 @@ func VerifyFile(ctx context.Context, path string, desc ocispec.Descriptor) bool 
 	return err == nil && n == desc.Size && v.Verified()
 }
 
-// store records l under key: its blob is hard-linked (else copied) into the
-// cache, then the record is written by rename. Failures only cost a
+// store records l under key and shape: its blob is hard-linked into the
+// cache, then each record is written by rename. Failures only cost a
 // future cache miss, so they are returned for the caller to ignore.
-func (c *layerCache) store(key string, l Layer) error {
+func (c *layerCache) store(key, shape string, l Layer) error {
 	if c == nil {
 		return nil
 	}
@@ -193,7 +248,14 @@ func (c *layerCache) store(key string, l Layer) error {
 	if err != nil {
 		return err
 	}
-	rec := c.recordPath(key)
+	if err := c.writeRecord(c.recordPath("layers", key), data); err != nil {
+		return err
+	}
+	return c.writeRecord(c.recordPath("shapes", shape), data)
+}
+
+// writeRecord writes data to rec by rename.
+func (c *layerCache) writeRecord(rec string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(rec), 0o755); err != nil {
 		return err
 	}

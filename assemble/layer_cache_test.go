@@ -148,3 +148,35 @@ func TestLayerCacheSkipsExtract(t *testing.T) {
 		t.Errorf("extract layer recorded in the cache: %v", err)
 	}
 }
+
+// TestLayerCacheShape checks the second key: the same layer from a fresh
+// copy of the sources (new inodes and ctimes) or after a touch is reused
+// once its DiffID is confirmed, but not when mtime: preserve makes the
+// touch part of the layer.
+func TestLayerCacheShape(t *testing.T) {
+	cache := t.TempDir()
+	files := map[string]string{"tree/a.txt": "a", "tree/sub/b.txt": "b", "bin": "binary"}
+	first, second := t.TempDir(), t.TempDir()
+	writeTree(t, first, files)
+	var labels []string
+	orig, _ := writeCached(t, cacheLayer, cacheEnv(t, first, cache, &labels), &labels)
+
+	writeTree(t, second, files) // another checkout of the same files
+	if l, hit := writeCached(t, cacheLayer, cacheEnv(t, second, cache, &labels), &labels); !hit || l.Desc.Digest != orig.Desc.Digest {
+		t.Fatalf("fresh checkout: cached %v, digest %s, want a hit on %s", hit, l.Desc.Digest, orig.Desc.Digest)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(second, "bin"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit := writeCached(t, cacheLayer, cacheEnv(t, second, cache, &labels), &labels); !hit {
+		t.Error("touched source (mtime: created): not reused")
+	}
+	preserve := cacheLayer
+	preserve.Attrs.Mtime = "preserve"
+	p1, _ := writeCached(t, preserve, cacheEnv(t, first, cache, &labels), &labels)
+	p2, hit := writeCached(t, preserve, cacheEnv(t, second, cache, &labels), &labels)
+	if hit || p1.Desc.Digest == p2.Desc.Digest {
+		t.Errorf("mtime: preserve with another mtime: cached %v, digests %s and %s", hit, p1.Desc.Digest, p2.Desc.Digest)
+	}
+}

@@ -53,5 +53,9 @@ timed() { # name: time one yb run
 }
 timed "ybuild rebuild, nothing changed"
 timed "ybuild rebuild, nothing changed (again)"
-touch "$work/data/$(ls "$work/data" | head -n 1)"/*
-timed "ybuild rebuild after touching files (layer rewritten)"
+touch "$work"/data/*/*
+timed "ybuild rebuild after touching every file (DiffID checked)"
+cp -r "$work/data" "$work/data2" && rm -rf "$work/data" && mv "$work/data2" "$work/data"
+timed "ybuild rebuild from a fresh copy of the files (DiffID checked)"
+echo "x" >>"$work/data/$(ls "$work/data" | head -n 1)/$(ls "$work/data/$(ls "$work/data" | head -n 1)" | head -n 1)"
+timed "ybuild rebuild after changing one file (layer rewritten)"
