@@ -209,4 +209,3 @@ func VerifyFile(ctx context.Context, path string, desc ocispec.Descriptor) bool 
 	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
 	return err == nil && n == desc.Size && v.Verified()
 }
-
