@@ -123,20 +123,19 @@ func (p *push) withSource(desc ocispec.Descriptor) ocispec.Descriptor {
 	return desc
 }
 
-// open returns a reader of the blob, seekable where possible so that
-// content.Copy can restart after an auth retry: in-memory data, a local
-// file, or a registry base blob fetched into the cache first (verified, and
-// kept for the next build). Without a cache, base blobs stream.
+// open returns a seekable reader of the blob, so that content.Copy can
+// restart after an auth retry: in-memory data, a local or cached file, or a
+// base blob that is not cached yet, streamed from its registry to the
+// target (teed into the cache, which keeps it only once verified; a
+// mismatch fails the read before the upload is committed).
 func (p *push) open(ctx context.Context, desc ocispec.Descriptor) (io.Reader, func(), error) {
 	if data := p.img.Bytes(desc); data != nil {
 		return p.counted(bytes.NewReader(data), desc), func() {}, nil
 	}
 	path := p.img.Path(desc)
-	if src, ok := p.img.Source(desc).(*resolve.RegistryBlobs); ok && path == "" {
-		var err error
-		if path, err = src.Fetch(ctx, desc); err != nil {
-			return nil, nil, err
-		}
+	if _, ok := p.img.Source(desc).(*resolve.RegistryBlobs); ok && path == "" {
+		r := &reopener{ctx: ctx, open: func(ctx context.Context) (io.ReadCloser, error) { return p.img.Open(ctx, desc) }}
+		return p.counted(r, desc), func() { _ = r.Close() }, nil
 	}
 	if path != "" {
 		f, err := os.Open(path)

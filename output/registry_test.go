@@ -132,6 +132,42 @@ func TestPushOtherRegistryViaCache(t *testing.T) {
 	}
 }
 
+// TestPushOtherRegistryCorruptBase checks that a base layer streamed from
+// a source registry that serves wrong bytes fails the push, commits nothing
+// at the target and leaves nothing in the cache.
+func TestPushOtherRegistryCorruptBase(t *testing.T) {
+	src, _ := seedBase(t, registrytest.Options{})
+	dst := registrytest.New(t, registrytest.Options{})
+	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
+	base := openBase(t, src.Host+"/lib/busybox:1", false, ropts)
+	img := buildOn(t, base)
+	bad := baseLayerDigests(base)[0]
+	src.Corrupt(bad.String())
+
+	_, err := push(t, img, dst.Host+"/app/hello:1", ropts)
+	if !errors.Is(err, resolve.ErrDigestMismatch) {
+		t.Fatalf("push with a corrupt source layer: err = %v, want ErrDigestMismatch", err)
+	}
+	if n := dst.Counter.Count(http.MethodHead, "/blobs/"+bad.String()); n == 0 {
+		t.Fatal("the target was never asked for the layer: the test proves nothing")
+	}
+	if back := openBaseErr(dst.Host+"/app/hello:1", ropts); back == nil {
+		t.Fatal("the target has the image after a failed push")
+	}
+	if b := openBase(t, src.Host+"/lib/busybox:1", false, &resolve.RegistryOptions{CacheDir: ropts.CacheDir, Offline: true}); b == nil {
+		t.Fatal("offline reopen failed")
+	} else if rc, err := b.Blobs.Open(context.Background(), base.Images[0].Manifest.Layers[0]); err == nil {
+		rc.Close()
+		t.Fatal("the corrupt layer reached the cache")
+	}
+}
+
+// openBaseErr opens ref and returns the error (nil when it opened).
+func openBaseErr(ref string, ropts *resolve.RegistryOptions) error {
+	_, err := resolve.Open(context.Background(), ref, resolve.Options{Registry: ropts})
+	return err
+}
+
 func TestPushAuth(t *testing.T) {
 	reg, _ := seedBase(t, registrytest.Options{Auth: registrytest.Token, Users: map[string]string{"bob": "pa55-Word"}, AnonymousPull: true})
 	base := openBase(t, reg.Host+"/lib/busybox:1", false, &resolve.RegistryOptions{})

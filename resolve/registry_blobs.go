@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"sync"
 
@@ -15,9 +14,6 @@ import (
 // the blob cache (when one is configured) so each is downloaded once.
 type RegistryBlobs struct {
 	rem *remote
-
-	mu    sync.Mutex
-	locks map[digest.Digest]*sync.Mutex
 }
 
 var (
@@ -27,7 +23,7 @@ var (
 
 // blobs returns the remote's blob source.
 func (rem *remote) blobs() *RegistryBlobs {
-	return &RegistryBlobs{rem: rem, locks: map[digest.Digest]*sync.Mutex{}}
+	return &RegistryBlobs{rem: rem}
 }
 
 // Reference returns the base's reference; its Domain and Path tell a pusher
@@ -62,45 +58,6 @@ func (b *RegistryBlobs) Path(desc ocispec.Descriptor) string {
 		return ""
 	}
 	return b.rem.cache.path(desc.Digest)
-}
-
-// Fetch makes sure the blob is in the cache and returns its file; a
-// concurrent Fetch of the same blob waits instead of downloading it again.
-// It returns "" without error when there is no cache.
-func (b *RegistryBlobs) Fetch(ctx context.Context, desc ocispec.Descriptor) (string, error) {
-	if b.rem.cache == nil {
-		return "", nil
-	}
-	l := b.lock(desc.Digest)
-	l.Lock()
-	defer l.Unlock()
-	if p := b.Path(desc); p != "" {
-		return p, nil
-	}
-	rc, err := b.Open(ctx, desc)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		return "", fmt.Errorf("base %s: %w", b.rem.ref, err)
-	}
-	if p := b.Path(desc); p != "" {
-		return p, nil
-	}
-	return "", fmt.Errorf("base %s: blob %s was not cached", b.rem.ref, desc.Digest)
-}
-
-// lock returns the mutex serialising downloads of d.
-func (b *RegistryBlobs) lock(d digest.Digest) *sync.Mutex {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	l, ok := b.locks[d]
-	if !ok {
-		l = &sync.Mutex{}
-		b.locks[d] = l
-	}
-	return l
 }
 
 // withProgress reports the download of r to the progress callback.
