@@ -19,7 +19,7 @@ func (c *layerCache) store(key, shape string, l Layer) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	if err := linkReplace(l.Path, p); err != nil {
+	if err := LinkReplace(l.Path, p); err != nil {
 		return err
 	}
 	data, err := json.Marshal(cacheRecord{Desc: l.Desc, DiffID: l.DiffID})
@@ -57,9 +57,10 @@ func (c *layerCache) writeRecord(rec string, data []byte) error {
 // linkSeq makes temporary link names unique within the process.
 var linkSeq atomic.Int64
 
-// linkReplace hard-links src at path through a temporary name, replacing a
-// file already there (it may be a damaged copy).
-func linkReplace(src, path string) error {
+// LinkReplace hard-links src at path through a uniquely named temporary
+// link renamed into place, replacing a file already there (it may be a
+// damaged copy); path already being src is a no-op.
+func LinkReplace(src, path string) error {
 	if fi, err := os.Stat(path); err == nil {
 		if si, err := os.Stat(src); err == nil && os.SameFile(fi, si) {
 			return nil

@@ -75,7 +75,7 @@ func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc o
 		return err
 	}
 	if src := img.Path(desc); src != "" && img.Source(desc) == nil {
-		if err := linkInto(src, path); err == nil {
+		if err := assemble.LinkReplace(src, path); err == nil {
 			return nil
 		}
 	}
@@ -96,20 +96,6 @@ func sameFile(src, path string) bool {
 	}
 	b, err := os.Stat(path)
 	return err == nil && os.SameFile(a, b)
-}
-
-// linkInto hard-links src to path through a temporary name.
-func linkInto(src, path string) error {
-	tmp := path + ".link-tmp"
-	os.Remove(tmp)
-	if err := os.Link(src, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // atomicWrite creates path through a temporary file in the same directory:
