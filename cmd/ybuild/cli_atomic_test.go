@@ -81,8 +81,8 @@ func TestCLIAtomicCancelled(t *testing.T) {
 	cancel()
 	out := filepath.Join(root, "out", "sub")
 	r := cliRunCtx(ctx, "--progress", "quiet", "--no-cache", "-f", spec, "-o", "oci:"+out+"/layout", "-o", "oci-archive:"+out+"/image.tar")
-	if r.code == exitOK {
-		t.Fatalf("exit 0 with a cancelled context; stdout %q", r.stdout)
+	if r.code != exitInterrupted {
+		t.Fatalf("exit %d with a cancelled context, want %d; stdout %q", r.code, exitInterrupted, r.stdout)
 	}
 	cliCheckStderr(t, r.stderr, "context canceled")
 	cliSameSnapshot(t, "after a cancelled build", before, cliSnapshot(t, root))

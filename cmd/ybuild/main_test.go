@@ -9,7 +9,14 @@ import (
 // TestMain points the default cache ($XDG_CACHE_HOME/ybuild: pulled blobs
 // and built layers) at a temporary directory, so tests never read or fill
 // the cache of the user running them.
+//
+// With YBUILD_TEST_MAIN=1 the test binary is ybuild itself (main), so
+// tests can run the real process, signals included.
 func TestMain(m *testing.M) {
+	if os.Getenv("YBUILD_TEST_MAIN") == "1" {
+		main()
+		return
+	}
 	dir, err := os.MkdirTemp("", "ybuild-test-cache-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -15,6 +15,8 @@ const (
 	exitOK    = 0
 	exitBuild = 1
 	exitUsage = 2
+	// exitInterrupted is the shell's code for a process ended by SIGINT.
+	exitInterrupted = 130
 )
 
 // usageError marks an error in the command line (exit code 2).
@@ -30,6 +32,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// Outputs appear only whole, by rename: an interrupted build
+		// leaves each one as it was (or absent).
+		fmt.Fprintln(stderr, "ybuild: interrupted (context canceled); outputs not yet written are left as they were")
+		return exitInterrupted
 	}
 	fmt.Fprintln(stderr, formatError(err))
 	return exitCode(err)

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// interruptSpec copies ${SRC} into a scratch image.
+const interruptSpec = `apiVersion: ybuild/v1
+base: scratch
+args: {SRC: small.txt}
+files:
+  - {src: "${SRC}", dst: /data/}
+`
+
+// TestInterruptKeepsOutputs runs the real ybuild process on a large source,
+// sends SIGINT while the layer is being written, and checks that it exits
+// 130, that the existing outputs are byte-identical, and that neither the
+// output directory nor the layer cache keeps a temporary file or record.
+func TestInterruptKeepsOutputs(t *testing.T) {
+	root := t.TempDir()
+	spec := filepath.Join(root, "spec", "build.yaml")
+	e2eWriteFiles(t, filepath.Join(root, "spec"), map[string]string{"build.yaml": interruptSpec, "small.txt": "small\n"})
+	writeRandom(t, filepath.Join(root, "spec", "big.bin"), 96<<20)
+	out, cache := filepath.Join(root, "out"), t.TempDir()
+	outputs := []string{"-o", "oci:" + filepath.Join(out, "layout"), "-o", "oci-archive:" + filepath.Join(out, "image.tar")}
+	cliBuild(t, append([]string{"-f", spec}, outputs...)...)
+	before := cliSnapshot(t, out)
+
+	for attempt := 1; ; attempt++ {
+		code, stderr, caught := interruptBuild(t, out, append([]string{"-f", spec, "--arg", "SRC=big.bin",
+			"--progress", "quiet", "--cache-dir", cache}, outputs...))
+		if !caught {
+			if attempt < 3 {
+				continue // the build finished before the layer was seen
+			}
+			t.Fatal("the build never got caught writing its layer")
+		}
+		if code != exitInterrupted || !strings.Contains(stderr, "ybuild: interrupted") || strings.Contains(stderr, "goroutine ") {
+			t.Fatalf("exit %d, stderr %q; want %d and one line saying it was interrupted", code, stderr, exitInterrupted)
+		}
+		break
+	}
+	cliSameSnapshot(t, "after SIGINT", before, cliSnapshot(t, out))
+	if recs, _ := filepath.Glob(filepath.Join(cache, "*", "*")); len(recs) != 0 {
+		t.Errorf("the layer cache kept %v after an interrupted build", recs)
+	}
+}
+
+// interruptBuild starts ybuild, waits for its temporary layer file beside
+// the outputs, sends SIGINT and returns the exit code and stderr; caught is
+// false when the build ended before the layer file was seen.
+func interruptBuild(t *testing.T, out string, args []string) (code int, stderr string, caught bool) {
+	t.Helper()
+	exe, err := os.Executable()
+	cliMust(t, err)
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "YBUILD_TEST_MAIN=1")
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	cliMust(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	pattern := filepath.Join(out, ".ybuild-work-*", "sha256", ".layer-*.tmp")
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-done:
+			return 0, errBuf.String(), false
+		default:
+		}
+		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+			cliMust(t, cmd.Process.Signal(syscall.SIGINT))
+			err := <-done
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatalf("ybuild after SIGINT: %v", err)
+			}
+			return ee.ExitCode(), errBuf.String(), true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	t.Fatal("ybuild neither finished nor wrote a layer in 30 s")
+	return 0, "", false
+}
+
+// writeRandom writes n random (incompressible) bytes to path.
+func writeRandom(t *testing.T, path string, n int) {
+	t.Helper()
+	data := make([]byte, n)
+	_, _ = rand.Read(data)
+	cliMust(t, os.WriteFile(path, data, 0o644))
+}
