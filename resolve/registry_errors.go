@@ -1,6 +1,8 @@
 package resolve
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -43,10 +45,21 @@ func classifyRemoteErr(err error) (sentinel error, hint string) {
 		return ErrNotFound, "check the repository name and the tag or digest"
 	case errdefs.IsNotImplemented(err):
 		return ErrUnsupported, "Docker schema 1 images are not supported; push the image again with a current client"
+	case isCertErr(err):
+		return ErrRegistryUnreachable, "the registry's TLS certificate is not trusted: add its CA with --ca-file or SSL_CERT_FILE, or, for a test registry, use --insecure-registry HOST"
 	case isNetErr(err):
 		return ErrRegistryUnreachable, "check the address, the network, proxy settings, or use --insecure-registry for a plain-HTTP registry"
 	}
 	return nil, ""
+}
+
+// isCertErr reports whether err is a failed TLS certificate verification.
+func isCertErr(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) || errors.As(err, &verify)
 }
 
 // isNetErr reports whether err comes from the network or TLS.
