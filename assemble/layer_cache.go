@@ -14,7 +14,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -80,20 +79,6 @@ func field(h hash.Hash, ss ...string) {
 	for _, s := range ss {
 		fmt.Fprintf(h, "%d:%s", len(s), s)
 	}
-}
-
-// fileIdentity identifies the content of the file at path without reading
-// it: any write changes its ctime.
-func fileIdentity(path string) (string, bool) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return "", false
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return "", false
-	}
-	return fmt.Sprint(st.Dev, st.Ino, st.Size, st.Mtim.Nano(), st.Ctim.Nano(), uint32(st.Mode)), true
 }
 
 // toolVersions names the module versions that decide layer bytes.
