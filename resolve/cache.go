@@ -113,22 +113,6 @@ func (w *cacheWriter) Discard() {
 	_ = os.Remove(w.f.Name())
 }
 
-// put stores small verified content (a manifest or config).
-func (c *blobCache) put(desc ocispec.Descriptor, data []byte) error {
-	if c == nil || c.has(desc) {
-		return nil
-	}
-	w, err := c.writer(desc)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(data); err != nil {
-		w.Discard()
-		return fmt.Errorf("cache: %w", err)
-	}
-	return w.Commit()
-}
-
 // refPath returns the file that records what ref resolved to.
 func (c *blobCache) refPath(ref string) string {
 	sum := sha256.Sum256([]byte(ref))

@@ -100,14 +100,3 @@ func (r *digestReader) Close() error {
 	}
 	return r.rc.Close()
 }
-
-// readVerified reads all of rc (at most desc.Size bytes) and verifies it.
-func readVerified(rc io.ReadCloser, desc ocispec.Descriptor) ([]byte, error) {
-	r := newDigestReader(rc, desc)
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return data, nil
-}
