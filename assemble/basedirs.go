@@ -19,9 +19,12 @@ import (
 // DirAttrs are a base directory's owner, mode and mtime, as its topmost
 // base layer records them.
 type DirAttrs struct {
-	Mode  uint32    `json:"mode"`
-	UID   int       `json:"uid"`
-	GID   int       `json:"gid"`
+	// Mode holds the permission bits with setuid, setgid and sticky.
+	Mode uint32 `json:"mode"`
+	// UID and GID are the numeric owner.
+	UID int `json:"uid"`
+	GID int `json:"gid"`
+	// Mtime is the modification time.
 	Mtime time.Time `json:"mtime"`
 }
 

@@ -79,6 +79,7 @@ func (s *dirSource) readFile(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(s.root, name))
 }
 
+// String names the directory.
 func (s *dirSource) String() string { return s.root }
 
 // member is a regular file inside a tar archive.
@@ -151,6 +152,7 @@ func (s *tarSource) readFile(name string) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
+// String names the archive.
 func (s *tarSource) String() string { return s.file }
 
 // readCloser joins a reader and a closer.

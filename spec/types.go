@@ -140,5 +140,6 @@ const (
 
 // Pos is a place in the spec file.
 type Pos struct {
+	// Line and Column are 1-based; zero means unknown.
 	Line, Column int
 }

@@ -31,7 +31,9 @@ func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
 
 // KeyValue is one entry of a NullableMap. A nil Value removes the key.
 type KeyValue struct {
-	Key   string
+	// Key is the map key.
+	Key string
+	// Value is the value; nil (YAML null) removes the key.
 	Value *string
 }
 

@@ -22,7 +22,10 @@ const (
 // usageError marks an error in the command line (exit code 2).
 type usageError struct{ err error }
 
+// Error returns the wrapped error's message.
 func (e usageError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e usageError) Unwrap() error { return e.err }
 
 // run executes ybuild with args and returns the process exit code.
