@@ -115,7 +115,18 @@ func (c *layerCache) lookup(ctx context.Context, key string) (Layer, bool) {
 	if !ok {
 		return Layer{}, false
 	}
-	return c.layer(ctx, r)
+	l, ok := c.layer(ctx, r)
+	if ok {
+		c.touch(key, r) // marks the layer as in use for PruneCache
+	}
+	return l, ok
+}
+
+// touch rewrites the record for key, so its mtime says when it was last used.
+func (c *layerCache) touch(key string, r cacheRecord) {
+	if data, err := json.Marshal(r); err == nil {
+		_ = c.writeRecord(c.recordPath("layers", key), data)
+	}
 }
 
 // lookupShape returns the cached layer of the same shape when es, written

@@ -56,3 +56,44 @@ func TestLayerCacheRebuild(t *testing.T) {
 		t.Errorf("--no-cache filled the cache: %v", err)
 	}
 }
+
+// TestCachePrune checks `ybuild cache prune`: the default keeps a layer
+// just built, --all empties the cache so the next build writes the layer
+// again, and a negative age is a usage error.
+func TestCachePrune(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	spec := filepath.Join(dir, "build.yaml")
+	if err := os.WriteFile(spec, []byte("apiVersion: ybuild/v1\nbase: scratch\nfiles:\n  - {content: x, dst: /x}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := func() bool {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"-f", spec, "--progress", "plain", "--cache-dir", cache, "-o", "oci:" + filepath.Join(dir, "out")}, &stdout, &stderr); code != exitOK {
+			t.Fatalf("build: exit %d: %s", code, stderr.String())
+		}
+		return strings.Contains(stderr.String(), "(cached)")
+	}
+	prune := func(args ...string) (int, string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"cache", "prune", "--cache-dir", cache}, args...), &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	build()
+	if code, out := prune(); code != exitOK || !strings.Contains(out, "removed 0 files") {
+		t.Fatalf("default prune: exit %d, %q; want nothing removed", code, out)
+	}
+	if !build() {
+		t.Fatal("the layer is not cached after a default prune")
+	}
+	if code, out := prune("--all"); code != exitOK || strings.Contains(out, "removed 0 files") || !strings.Contains(out, "kept 0 (0 B)") {
+		t.Fatalf("prune --all: exit %d, %q", code, out)
+	}
+	if build() {
+		t.Fatal("the layer is still cached after prune --all")
+	}
+	if code, _ := prune("--older-than", "-1h"); code != exitUsage {
+		t.Fatalf("negative --older-than: exit %d, want %d", code, exitUsage)
+	}
+}

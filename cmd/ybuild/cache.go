@@ -1,0 +1,70 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ybuild/ybuild/assemble"
+)
+
+// defaultPruneAge is how long `ybuild cache prune` keeps unused entries.
+const defaultPruneAge = 30 * 24 * time.Hour
+
+// newCacheCmd groups the cache subcommands.
+func newCacheCmd(stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cache",
+		Short: "Manage the cache of pulled base blobs and built layers",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newCachePruneCmd(stdout))
+	return cmd
+}
+
+// newCachePruneCmd removes cache entries not used for a while.
+func newCachePruneCmd(stdout io.Writer) *cobra.Command {
+	var dir string
+	var olderThan time.Duration
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove cached layers and blobs not used recently",
+		Long: "Removes the layers not used within --older-than (default 720h, 30 days),\n" +
+			"and the base blobs and references written before then that no remaining\n" +
+			"layer needs. Later builds rebuild or download what they need. Do not run it\n" +
+			"while builds use the same cache.",
+		Example: "  ybuild cache prune\n  ybuild cache prune --older-than 168h\n  ybuild cache prune --all",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if olderThan < 0 {
+				return usageError{errors.New("--older-than must not be negative")}
+			}
+			if dir == "" {
+				var err error
+				if dir, err = defaultCacheDir(); err != nil {
+					return usageError{err}
+				}
+			}
+			cutoff := time.Now().Add(-olderThan)
+			if all {
+				cutoff = time.Now().Add(24 * time.Hour) // everything, even files written just now
+			}
+			st, err := assemble.PruneCache(dir, cutoff)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(stdout, "%s: removed %d files (%s), kept %d (%s)\n",
+				dir, st.Removed, humanBytes(st.RemovedBytes), st.Kept, humanBytes(st.KeptBytes))
+			return err
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&dir, "cache-dir", "", "the cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
+	fs.DurationVar(&olderThan, "older-than", defaultPruneAge, "remove entries not used for this long (Go duration: 168h, 90m)")
+	fs.BoolVar(&all, "all", false, "remove everything")
+	return cmd
+}
