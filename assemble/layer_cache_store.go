@@ -1,15 +1,18 @@
 package assemble
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 )
 
-// store records l under key and shape: its blob is hard-linked into the
-// cache, then each record is written by rename. Failures only cost a
+// store records l under key and shape: its blob is hard-linked (across
+// file systems, copied) into the cache, then each record is written by
+// rename. Failures only cost a
 // future cache miss, so they are returned for the caller to ignore.
 func (c *layerCache) store(key, shape string, l Layer) error {
 	if c == nil {
@@ -20,7 +23,13 @@ func (c *layerCache) store(key, shape string, l Layer) error {
 		return err
 	}
 	if err := LinkReplace(l.Path, p); err != nil {
-		return err
+		// Another file system (a cache in $HOME, outputs on a volume):
+		// copy, unless the cache already has a good copy.
+		if !VerifyFile(context.Background(), p, l.Desc) {
+			if err := copyReplace(l.Path, p); err != nil {
+				return err
+			}
+		}
 	}
 	data, err := json.Marshal(cacheRecord{Desc: l.Desc, DiffID: l.DiffID})
 	if err != nil {
@@ -75,4 +84,33 @@ func LinkReplace(src, path string) error {
 		return err
 	}
 	return nil
+}
+
+// copyReplace copies src to path through a temporary file renamed into place.
+func copyReplace(src, path string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-copy-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = io.Copy(tmp, in); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -180,3 +180,38 @@ func TestLayerCacheShape(t *testing.T) {
 		t.Errorf("mtime: preserve with another mtime: cached %v, digests %s and %s", hit, p1.Desc.Digest, p2.Desc.Digest)
 	}
 }
+
+// TestLayerCacheAcrossFileSystems checks that a cache on another file
+// system than the build's blobs (no hard links) still stores and reuses
+// layers, by copying.
+func TestLayerCacheAcrossFileSystems(t *testing.T) {
+	shm, err := os.MkdirTemp("/dev/shm", "ybuild-test-")
+	if err != nil {
+		t.Skipf("no /dev/shm to put the blobs on another file system: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	dir, cache := t.TempDir(), t.TempDir()
+	if sameDevice(t, shm, cache) {
+		t.Skip("/dev/shm and the temp dir are one file system")
+	}
+	writeTree(t, dir, map[string]string{"tree/a.txt": "a", "bin": "binary"})
+	var labels []string
+	env := cacheEnv(t, dir, cache, &labels)
+	env.BlobDir = shm
+	first, _ := writeCached(t, cacheLayer, env, &labels)
+	second, hit := writeCached(t, cacheLayer, env, &labels)
+	if !hit || second.Desc.Digest != first.Desc.Digest || !strings.HasPrefix(second.Path, cache) {
+		t.Fatalf("second write: cached %v at %s, want a hit in %s", hit, second.Path, cache)
+	}
+}
+
+// sameDevice reports whether a and b are on one file system.
+func sameDevice(t *testing.T, a, b string) bool {
+	t.Helper()
+	ia, ok1 := fileIdentity(a)
+	ib, ok2 := fileIdentity(b)
+	if !ok1 || !ok2 {
+		t.Skip("no file identity on this system")
+	}
+	return strings.Fields(ia)[0] == strings.Fields(ib)[0]
+}
