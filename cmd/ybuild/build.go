@@ -64,6 +64,9 @@ func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return usageError{err}
 	}
+	if reg.CacheDir == "" && !o.noCache {
+		fmt.Fprintln(stderr, "ybuild: no cache directory (set --cache-dir, XDG_CACHE_HOME or HOME): building without the layer and blob cache")
+	}
 	writers, err := outputWriters(b, o, reg, prog)
 	if err != nil {
 		return err

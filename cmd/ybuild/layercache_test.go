@@ -97,3 +97,24 @@ func TestCachePrune(t *testing.T) {
 		t.Fatalf("negative --older-than: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// TestNoCacheDirectory checks that a build without $HOME and
+// XDG_CACHE_HOME (some CI containers) still works, without a cache, and
+// says so on stderr.
+func TestNoCacheDirectory(t *testing.T) {
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "build.yaml")
+	if err := os.WriteFile(spec, []byte("apiVersion: ybuild/v1\nbase: scratch\nfiles:\n  - {content: x, dst: /x}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-f", spec, "--progress", "quiet", "-o", "oci:" + filepath.Join(dir, "out")}, &stdout, &stderr)
+	if code != exitOK || !strings.Contains(stdout.String(), " sha256:") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "no cache directory") {
+		t.Errorf("stderr %q does not say the build ran without a cache", stderr.String())
+	}
+}

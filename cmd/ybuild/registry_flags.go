@@ -38,13 +38,13 @@ func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 // ~/.docker/config.json, $XDG_RUNTIME_DIR/containers/auth.json,
 // $XDG_CONFIG_HOME/containers/auth.json) and the cache directory. Extra CAs
 // from SSL_CERT_FILE and SSL_CERT_DIR are honoured by Go's system pool.
+// Without --cache-dir, $XDG_CACHE_HOME or $HOME there is no cache
+// (CacheDir is empty).
 func (f *registryFlags) options() (*resolve.RegistryOptions, error) {
 	cache := f.cacheDir
 	if cache == "" {
-		var err error
-		if cache, err = defaultCacheDir(); err != nil {
-			return nil, err
-		}
+		// No $HOME and no XDG_CACHE_HOME: build without a cache.
+		cache, _ = defaultCacheDir()
 	}
 	return &resolve.RegistryOptions{
 		AuthFiles: authFiles(f.authFile),
