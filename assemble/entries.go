@@ -22,6 +22,7 @@ type entry struct {
 	src                string  // regular file: file to read the content from
 	content            *string // regular file: inline content
 	linkKey            string  // entries sharing a key are hardlinks of one file
+	srcID              string  // regular file: src's identity when walked (fileIdentity)
 	origin             string  // what made the entry, for errors
 	prio               priority
 }

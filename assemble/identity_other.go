@@ -2,6 +2,8 @@
 
 package assemble
 
+import "io/fs"
+
 // fileIdentity is not implemented here, so layers with file sources are
 // not cached on this system.
-func fileIdentity(string) (string, bool) { return "", false }
+func fileIdentity(fs.FileInfo) string { return "" }

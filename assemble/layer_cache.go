@@ -51,7 +51,7 @@ type cacheRecord struct {
 // source file's path and identity, so it matches only the very same files
 // unchanged; shape leaves them out, so it matches the same layer from
 // another checkout or after a touch, to be confirmed by the DiffID. ok is
-// false when a source cannot be statted.
+// false when a source has no identity (see fileIdentity).
 func (c *layerCache) keys(es []entry, env LayerEnv, mediaType string) (key, shape string, ok bool) {
 	kh, sh := sha256.New(), sha256.New()
 	both := func(ss ...string) { field(kh, ss...); field(sh, ss...) }
@@ -64,11 +64,10 @@ func (c *layerCache) keys(es []entry, env LayerEnv, mediaType string) (key, shap
 			both("content", *e.content)
 		}
 		if e.src != "" {
-			id, ok := fileIdentity(e.src)
-			if !ok {
+			if e.srcID == "" {
 				return "", "", false
 			}
-			field(kh, "src", e.src, id, e.linkKey)
+			field(kh, "src", e.src, e.srcID, e.linkKey)
 		}
 	}
 	return hex.EncodeToString(kh.Sum(nil)), hex.EncodeToString(sh.Sum(nil)), true

@@ -208,9 +208,16 @@ func TestLayerCacheAcrossFileSystems(t *testing.T) {
 // sameDevice reports whether a and b are on one file system.
 func sameDevice(t *testing.T, a, b string) bool {
 	t.Helper()
-	ia, ok1 := fileIdentity(a)
-	ib, ok2 := fileIdentity(b)
-	if !ok1 || !ok2 {
+	fa, err := os.Stat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ia, ib := fileIdentity(fa), fileIdentity(fb)
+	if ia == "" || ib == "" {
 		t.Skip("no file identity on this system")
 	}
 	return strings.Fields(ia)[0] == strings.Fields(ib)[0]

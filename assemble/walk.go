@@ -169,7 +169,7 @@ func (c *collector) treeEntry(s source, p, src, dst, rel string) error {
 func (c *collector) addFile(s source, p, src, name string, fi fs.FileInfo) error {
 	e := entry{name: name, kind: tar.TypeReg, mode: s.a.fileModeFor(fi.Mode().Perm()),
 		uid: s.a.uid, gid: s.a.gid, mtime: s.a.mtimeFor(fi.ModTime()), size: fi.Size(),
-		src: p, origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
+		src: p, srcID: fileIdentity(fi), origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
 		e.linkKey = fmt.Sprintf("ino:%d:%d", st.Dev, st.Ino)
 	}
