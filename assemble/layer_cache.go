@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/internal/blobfile"
 )
 
 // layerCacheVersion changes whenever the bytes WriteLayer produces for the
@@ -102,7 +103,7 @@ func (c *layerCache) recordPath(kind, key string) string {
 
 // blobPath is the cached blob with digest d.
 func (c *layerCache) blobPath(d digest.Digest) string {
-	return filepath.Join(c.dir, "blobs", d.Algorithm().String(), d.Encoded())
+	return blobfile.Path(c.dir, d)
 }
 
 // lookup returns the cached layer for key, if its record and blob are there.
@@ -179,28 +180,8 @@ func (c *layerCache) record(kind, key string) (cacheRecord, bool) {
 // layer returns the recorded layer if its blob verifies.
 func (c *layerCache) layer(ctx context.Context, r cacheRecord) (Layer, bool) {
 	p := c.blobPath(r.Desc.Digest)
-	if !VerifyFile(ctx, p, r.Desc) {
+	if !blobfile.Verify(ctx, p, r.Desc) {
 		return Layer{}, false
 	}
 	return Layer{Desc: r.Desc, DiffID: r.DiffID, Path: p}, true
-}
-
-// VerifyFile reports whether path is a regular file holding exactly
-// desc's content (size and digest). It stops early when ctx is done.
-func VerifyFile(ctx context.Context, path string, desc ocispec.Descriptor) bool {
-	if desc.Digest.Validate() != nil {
-		return false
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() != desc.Size {
-		return false
-	}
-	v := desc.Digest.Verifier()
-	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
-	return err == nil && n == desc.Size && v.Verified()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ybuild/ybuild/internal/blobfile"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -60,7 +61,7 @@ func TestLayerCacheReuse(t *testing.T) {
 	if !hit || second.Desc.Digest != first.Desc.Digest || second.DiffID != first.DiffID {
 		t.Fatalf("second write: cached %v, %s, want a hit with %s", hit, second.Desc.Digest, first.Desc.Digest)
 	}
-	if !strings.HasPrefix(second.Path, cache) || !VerifyFile(context.Background(), second.Path, second.Desc) {
+	if !strings.HasPrefix(second.Path, cache) || !blobfile.Verify(context.Background(), second.Path, second.Desc) {
 		t.Errorf("cached layer path %s is not a verified blob in the cache", second.Path)
 	}
 	uncached := testEnv(t, dir)
@@ -124,7 +125,7 @@ func TestLayerCacheMisses(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, hit := writeCached(t, cacheLayer, cacheEnv(t, dir, cache, &labels), &labels)
-	if hit || again.Desc.Digest != changed.Desc.Digest || !VerifyFile(context.Background(), again.Path, again.Desc) {
+	if hit || again.Desc.Digest != changed.Desc.Digest || !blobfile.Verify(context.Background(), again.Path, again.Desc) {
 		t.Errorf("damaged cache: cached %v, digest %s, want a rewrite giving %s", hit, again.Desc.Digest, changed.Desc.Digest)
 	}
 	if _, hit := writeCached(t, cacheLayer, env, &labels); !hit {

@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/blobfile"
 )
 
 // archiveTime is the mtime of every archive entry: the archive's bytes
@@ -85,7 +86,7 @@ func writeArchive(path string, fill func(a *archive) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return atomicWrite(path, func(f *os.File) error {
+	return blobfile.WriteAtomic(path, 0o644, true, func(f *os.File) error {
 		a := &archive{tw: tar.NewWriter(f)}
 		if err := fill(a); err != nil {
 			return err

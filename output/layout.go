@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/blobfile"
 )
 
 // layoutWriter writes oci:DIR[:REF].
@@ -119,7 +120,7 @@ func writeLayoutFile(dir string) error {
 	if err != nil {
 		return err
 	}
-	return atomicWrite(filepath.Join(dir, ocispec.ImageLayoutFile), func(f *os.File) error {
+	return blobfile.WriteAtomic(filepath.Join(dir, ocispec.ImageLayoutFile), 0o644, true, func(f *os.File) error {
 		_, err := f.Write(data)
 		return err
 	})

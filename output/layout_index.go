@@ -9,6 +9,8 @@ import (
 
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/internal/blobfile"
 )
 
 // indexFile is the name of a layout's index.
@@ -69,7 +71,7 @@ func writeIndex(dir string, idx ocispec.Index) error {
 	if err != nil {
 		return err
 	}
-	return atomicWrite(filepath.Join(dir, indexFile), func(f *os.File) error {
+	return blobfile.WriteAtomic(filepath.Join(dir, indexFile), 0o644, true, func(f *os.File) error {
 		_, err := f.Write(data)
 		return err
 	})

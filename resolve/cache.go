@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/internal/blobfile"
 )
 
 // blobCache is a content-addressed store of verified blobs (layers, configs
@@ -36,7 +37,7 @@ func newBlobCache(dir string) *blobCache {
 
 // path returns the file of the blob with digest d.
 func (c *blobCache) path(d digest.Digest) string {
-	return filepath.Join(c.dir, "blobs", d.Algorithm().String(), d.Encoded())
+	return blobfile.Path(c.dir, d)
 }
 
 // has reports whether the cache holds desc (by digest and size).
@@ -138,17 +139,10 @@ func (c *blobCache) putRef(ref string, desc ocispec.Descriptor) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
+	if err := blobfile.WriteFileAtomic(p, 0o600, data); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("cache: %w", err)
-	}
-	return os.Rename(tmp.Name(), p)
+	return nil
 }
 
 // getRef returns what ref last resolved to.

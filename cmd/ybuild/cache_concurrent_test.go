@@ -14,7 +14,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/blobfile"
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
 )
@@ -85,7 +85,7 @@ func checkCacheDir(t *testing.T, cache string) {
 			return err
 		}
 		desc := ocispec.Descriptor{Digest: digest.NewDigestFromEncoded(digest.SHA256, name), Size: fi.Size()}
-		if !assemble.VerifyFile(context.Background(), p, desc) {
+		if !blobfile.Verify(context.Background(), p, desc) {
 			t.Errorf("cached blob %s does not match its digest", p)
 		}
 		blobs++

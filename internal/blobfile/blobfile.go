@@ -1,0 +1,132 @@
+// Package blobfile holds the file operations that the blob stores share:
+// the registry blob cache (resolve), the layer cache (assemble) and OCI
+// layouts (output). Files appear only whole, by rename; blobs are checked
+// against their descriptors.
+package blobfile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Path is the file of the blob d in a store rooted at root:
+// root/blobs/<algorithm>/<hex>, as in an OCI layout.
+func Path(root string, d digest.Digest) string {
+	return filepath.Join(root, "blobs", d.Algorithm().String(), d.Encoded())
+}
+
+// Verify reports whether path is a regular file holding exactly desc's
+// content (size and digest). It stops early when ctx is done.
+func Verify(ctx context.Context, path string, desc ocispec.Descriptor) bool {
+	if desc.Digest.Validate() != nil {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != desc.Size {
+		return false
+	}
+	v := desc.Digest.Verifier()
+	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
+	return err == nil && n == desc.Size && v.Verified()
+}
+
+// SameFile reports whether a and b both exist and are one file (hard links).
+func SameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// linkSeq makes temporary link names unique within the process.
+var linkSeq atomic.Int64
+
+// LinkReplace hard-links src at path through a uniquely named temporary
+// link renamed into place, replacing a file already there (it may be a
+// damaged copy); path already being src is a no-op.
+func LinkReplace(src, path string) error {
+	if SameFile(src, path) {
+		return nil
+	}
+	tmp := fmt.Sprintf("%s.link-%d-%d", path, os.Getpid(), linkSeq.Add(1))
+	if err := os.Link(src, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// WriteAtomic creates path through a temporary file in the same directory:
+// write fills it, it gets mode perm (whatever the umask) and, with sync,
+// is flushed to disk; it is renamed into place only when all of that
+// succeeded, and removed otherwise.
+func WriteAtomic(path string, perm fs.FileMode, sync bool, write func(f *os.File) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Chmod(perm); err != nil {
+		return err
+	}
+	if sync {
+		if err = f.Sync(); err != nil {
+			return err
+		}
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// WriteFileAtomic writes data to path with WriteAtomic, without syncing.
+func WriteFileAtomic(path string, perm fs.FileMode, data []byte) error {
+	return WriteAtomic(path, perm, false, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+// Read reads unless ctx is done.
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
