@@ -60,9 +60,7 @@ func TestInterruptKeepsOutputs(t *testing.T) {
 // false when the build ended before the layer file was seen.
 func interruptBuild(t *testing.T, out string, args []string) (code int, stderr string, caught bool) {
 	t.Helper()
-	exe, err := os.Executable()
-	cliMust(t, err)
-	cmd := exec.Command(exe, args...)
+	cmd := exec.Command(testExecutable(t), args...)
 	cmd.Env = append(os.Environ(), "YBUILD_TEST_MAIN=1")
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf

@@ -27,3 +27,12 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// testExecutable is this test binary, which runs ybuild's main with
+// YBUILD_TEST_MAIN=1.
+func testExecutable(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	cliMust(t, err)
+	return exe
+}

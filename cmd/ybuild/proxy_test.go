@@ -120,11 +120,3 @@ func (p *recordingProxy) hosts() []string {
 	}
 	return out
 }
-
-// testExecutable is this test binary, which runs ybuild's main with
-// YBUILD_TEST_MAIN=1.
-func testExecutable(t *testing.T) string {
-	exe, err := os.Executable()
-	cliMust(t, err)
-	return exe
-}
