@@ -16,6 +16,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/treetest"
 	"github.com/ybuild/ybuild/output"
 )
 
@@ -326,11 +327,11 @@ func TestArchiveDestIsDirectory(t *testing.T) {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		before := snapshot(t, root)
+		before := treetest.Snapshot(t, root)
 		if err := tryWrite(t, context.Background(), tr+":"+dir, output.Options{}, img); !errors.Is(err, output.ErrUsage) {
 			t.Errorf("%s: got %v, want ErrUsage", tr, err)
 		}
-		sameSnapshot(t, tr, before, snapshot(t, root))
+		treetest.Same(t, tr, before, treetest.Snapshot(t, root))
 	}
 }
 

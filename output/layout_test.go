@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/internal/testbase"
+	"github.com/ybuild/ybuild/internal/treetest"
 	"github.com/ybuild/ybuild/output"
 )
 
@@ -125,12 +126,12 @@ func TestLayoutRefusesOtherDirs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			before := snapshot(t, root)
+			before := treetest.Snapshot(t, root)
 			err := tryWrite(t, context.Background(), "oci:"+dest, output.Options{}, img)
 			if !errors.Is(err, output.ErrUsage) {
 				t.Fatalf("got %v, want ErrUsage", err)
 			}
-			sameSnapshot(t, "destination", before, snapshot(t, root))
+			treetest.Same(t, "destination", before, treetest.Snapshot(t, root))
 		})
 	}
 }
@@ -242,7 +243,7 @@ func TestLayoutCorruptBaseBlob(t *testing.T) {
 	existing := filepath.Join(root, "existing")
 	keep := scratchImage(t, "keep\n")
 	write(t, "oci:"+existing+":keep", output.Options{}, keep)
-	before := snapshot(t, root)
+	before := treetest.Snapshot(t, root)
 
 	corruptBlob(t, f.base, baseLayer(t, img))
 
@@ -255,7 +256,7 @@ func TestLayoutCorruptBaseBlob(t *testing.T) {
 		if _, err := os.Stat(dest); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("the layout exists after a failed write (%v)", err)
 		}
-		sameSnapshot(t, "root", before, snapshot(t, root))
+		treetest.Same(t, "root", before, treetest.Snapshot(t, root))
 	})
 	t.Run("existing layout", func(t *testing.T) {
 		err := tryWrite(t, context.Background(), "oci:"+existing+":new", output.Options{}, img)
@@ -377,7 +378,7 @@ func TestLayoutModesIgnoreUmask(t *testing.T) {
 // checkModes checks that every file under dir is 0644 and every directory 0755.
 func checkModes(t *testing.T, dir string) {
 	t.Helper()
-	for p, v := range snapshot(t, dir) {
+	for p, v := range treetest.Snapshot(t, dir) {
 		want := "-rw-r--r--"
 		if p == "." || filepath.Base(p) == "blobs" || filepath.Base(p) == "sha256" {
 			want = "drwxr-xr-x"

@@ -219,48 +219,6 @@ func fileSum(t *testing.T, path string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// snapshot maps every path under root (relative, slash-separated) to its
-// mode and, for files, the sha256 of its content.
-func snapshot(t *testing.T, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		v := fi.Mode().String()
-		if fi.Mode().IsRegular() {
-			v += " " + fileSum(t, p)
-		}
-		out[filepath.ToSlash(rel)] = v
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// sameSnapshot fails the test when the snapshots differ.
-func sameSnapshot(t *testing.T, what string, before, after map[string]string) {
-	t.Helper()
-	for k, v := range before {
-		if after[k] != v {
-			t.Errorf("%s: %s changed: %q → %q", what, k, v, after[k])
-		}
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			t.Errorf("%s: %s appeared", what, k)
-		}
-	}
-}
-
 // leftovers returns the temporary files and directories under root: names
 // holding ".tmp" or "-tmp".
 func leftovers(t *testing.T, root string) []string {

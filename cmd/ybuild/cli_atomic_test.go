@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/ybuild/ybuild/internal/treetest"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -45,7 +46,7 @@ func TestCLIAtomicFailure(t *testing.T) {
 	out := filepath.Join(root, "out")
 	existing := []string{"-o", "oci:" + out + "/layout", "-o", "oci-archive:" + out + "/image.tar"}
 	cliBuild(t, append([]string{"-f", spec}, existing...)...)
-	before := cliSnapshot(t, root)
+	before := treetest.Snapshot(t, root)
 	if len(before) < 8 {
 		t.Fatalf("first build wrote too little: %v", before)
 	}
@@ -65,7 +66,7 @@ func TestCLIAtomicFailure(t *testing.T) {
 				t.Errorf("exit %d, want %d (a bad source)", r.code, exitUsage)
 			}
 			cliCheckStderr(t, r.stderr, tc.want)
-			cliSameSnapshot(t, "after a failed build", before, cliSnapshot(t, root))
+			treetest.Same(t, "after a failed build", before, treetest.Snapshot(t, root))
 		})
 	}
 }
@@ -76,7 +77,7 @@ func TestCLIAtomicCancelled(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	spec := cliAtomicDir(t, root)
-	before := cliSnapshot(t, root)
+	before := treetest.Snapshot(t, root)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out := filepath.Join(root, "out", "sub")
@@ -85,5 +86,5 @@ func TestCLIAtomicCancelled(t *testing.T) {
 		t.Fatalf("exit %d with a cancelled context, want %d; stdout %q", r.code, exitInterrupted, r.stdout)
 	}
 	cliCheckStderr(t, r.stderr, "context canceled")
-	cliSameSnapshot(t, "after a cancelled build", before, cliSnapshot(t, root))
+	treetest.Same(t, "after a cancelled build", before, treetest.Snapshot(t, root))
 }

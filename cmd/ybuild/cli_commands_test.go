@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ybuild/ybuild/internal/treetest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -29,7 +30,7 @@ func TestCLIValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			spec := cliSpecDir(t, map[string]string{"build.yaml": tc.spec, "arch/amd64.txt": "amd64\n"})
-			before := cliSnapshot(t, filepath.Dir(spec))
+			before := treetest.Snapshot(t, filepath.Dir(spec))
 			r := cliRun("validate", "-f", spec)
 			if r.code != tc.code {
 				t.Fatalf("validate: exit %d, want %d\nstderr:\n%s", r.code, tc.code, r.stderr)
@@ -41,7 +42,7 @@ func TestCLIValidate(t *testing.T) {
 			} else {
 				cliCheckStderr(t, r.stderr, tc.want...)
 			}
-			cliSameSnapshot(t, "validate", before, cliSnapshot(t, filepath.Dir(spec)))
+			treetest.Same(t, "validate", before, treetest.Snapshot(t, filepath.Dir(spec)))
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ybuild/ybuild/internal/treetest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -110,7 +111,7 @@ func TestCLIExitCodes(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, out)
 			}
-			before := cliSnapshot(t, root)
+			before := treetest.Snapshot(t, root)
 			spec := filepath.Join(root, "spec", "build.yaml")
 			args := tc.args(spec, out)
 			if args[0] != "inspect" && !slices.Contains(args, "--progress") {
@@ -132,7 +133,7 @@ func TestCLIExitCodes(t *testing.T) {
 				want = append(want, strings.ReplaceAll(w, "SPEC", spec))
 			}
 			cliCheckStderr(t, r.stderr, want...)
-			cliSameSnapshot(t, "after a failed build", before, cliSnapshot(t, root))
+			treetest.Same(t, "after a failed build", before, treetest.Snapshot(t, root))
 		})
 	}
 }

@@ -5,10 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,55 +138,6 @@ func cliTarFile(t *testing.T, path, name string) []byte {
 				t.Fatal(err)
 			}
 			return data
-		}
-	}
-}
-
-// cliSnapshot maps every path under dir (relative, slash-separated) to its
-// type, mode and the sha256 of its content, to compare trees byte for byte.
-func cliSnapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		val := fi.Mode().String()
-		if fi.Mode().IsRegular() {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(data)
-			val += " " + hex.EncodeToString(sum[:])
-		}
-		out[filepath.ToSlash(rel)] = val
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// cliSameSnapshot reports every difference between two snapshots.
-func cliSameSnapshot(t *testing.T, what string, before, after map[string]string) {
-	t.Helper()
-	for p, v := range after {
-		if w, ok := before[p]; !ok {
-			t.Errorf("%s: %s appeared (%s)", what, p, v)
-		} else if w != v {
-			t.Errorf("%s: %s changed: %s, was %s", what, p, v, w)
-		}
-	}
-	for p := range before {
-		if _, ok := after[p]; !ok {
-			t.Errorf("%s: %s disappeared", what, p)
 		}
 	}
 }

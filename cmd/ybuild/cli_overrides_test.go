@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ybuild/ybuild/internal/treetest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,7 +30,7 @@ func TestCLIOutputs(t *testing.T) {
 			t.Parallel()
 			spec := cliSpecDir(t, map[string]string{"build.yaml": tc.spec})
 			dir := filepath.Dir(spec)
-			before := cliSnapshot(t, dir)
+			before := treetest.Snapshot(t, dir)
 			args, lines := []string{"-f", spec}, tc.lines
 			if tc.flagOut {
 				dest := "oci:" + filepath.Join(t.TempDir(), "layout")
@@ -50,7 +51,7 @@ func TestCLIOutputs(t *testing.T) {
 				}
 			}
 			if len(tc.written) == 0 {
-				cliSameSnapshot(t, "spec directory with -o", before, cliSnapshot(t, dir))
+				treetest.Same(t, "spec directory with -o", before, treetest.Snapshot(t, dir))
 			}
 		})
 	}

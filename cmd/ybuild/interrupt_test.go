@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"github.com/ybuild/ybuild/internal/treetest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestInterruptKeepsOutputs(t *testing.T) {
 	out, cache := filepath.Join(root, "out"), t.TempDir()
 	outputs := []string{"-o", "oci:" + filepath.Join(out, "layout"), "-o", "oci-archive:" + filepath.Join(out, "image.tar")}
 	cliBuild(t, append([]string{"-f", spec}, outputs...)...)
-	before := cliSnapshot(t, out)
+	before := treetest.Snapshot(t, out)
 
 	for attempt := 1; ; attempt++ {
 		code, stderr, caught := interruptBuild(t, out, append([]string{"-f", spec, "--arg", "SRC=big.bin",
@@ -49,7 +50,7 @@ func TestInterruptKeepsOutputs(t *testing.T) {
 		}
 		break
 	}
-	cliSameSnapshot(t, "after SIGINT", before, cliSnapshot(t, out))
+	treetest.Same(t, "after SIGINT", before, treetest.Snapshot(t, out))
 	if recs, _ := filepath.Glob(filepath.Join(cache, "*", "*")); len(recs) != 0 {
 		t.Errorf("the layer cache kept %v after an interrupted build", recs)
 	}
