@@ -12,6 +12,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
 )
@@ -71,7 +72,7 @@ func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descri
 		return err
 	}
 	defer rc.Close()
-	tr, err := decompress(ctxReader{ctx: ctx, r: rc})
+	tr, err := decompress(imageio.WithContext(ctx, rc))
 	if err != nil {
 		return err
 	}

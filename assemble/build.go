@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/resolve"
@@ -42,7 +43,7 @@ func Build(ctx context.Context, b *spec.Build, base *resolve.Base, opts Options)
 	for _, bi := range base.Images {
 		p, err := buildPlatform(ctx, b, base, bi, lw, opts)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", platformString(bi.Platform), err)
+			return nil, fmt.Errorf("%s: %w", platforms.Format(bi.Platform), err)
 		}
 		plats = append(plats, p)
 	}
@@ -162,13 +163,4 @@ func gather(b *spec.Build, base *resolve.Base, plats []*platformImage, index boo
 	im.AddData(desc, data)
 	im.Desc = desc
 	return im, nil
-}
-
-// platformString formats os/arch[/variant].
-func platformString(p ocispec.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
@@ -128,11 +129,11 @@ func checkBlobs(t *testing.T, im *Image) {
 // kindRank orders media types: layers, configs, manifests, indexes.
 func kindRank(mt string) int {
 	switch mt {
-	case ocispec.MediaTypeImageConfig, resolve.MediaTypeDockerConfig:
+	case ocispec.MediaTypeImageConfig, imageio.MediaTypeDockerConfig:
 		return 1
-	case ocispec.MediaTypeImageManifest, resolve.MediaTypeDockerManifest:
+	case ocispec.MediaTypeImageManifest, imageio.MediaTypeDockerManifest:
 		return 2
-	case ocispec.MediaTypeImageIndex, resolve.MediaTypeDockerManifestList:
+	case ocispec.MediaTypeImageIndex, imageio.MediaTypeDockerManifestList:
 		return 3
 	}
 	return 0
@@ -269,8 +270,8 @@ func TestBuildFormats(t *testing.T) {
 	}{
 		{"oci from docker base", "oci:schema2", "", ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageLayerGzip, nil},
 		{"oci from legacy archive", "docker-archive:docker.tar", "", ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageLayer, nil},
-		{"docker from oci base", "oci:layout", docker, resolve.MediaTypeDockerManifest, resolve.MediaTypeDockerLayerGzip, nil},
-		{"docker from legacy archive", "docker-archive:docker.tar", docker, resolve.MediaTypeDockerManifest, resolve.MediaTypeDockerLayer, nil},
+		{"docker from oci base", "oci:layout", docker, imageio.MediaTypeDockerManifest, imageio.MediaTypeDockerLayerGzip, nil},
+		{"docker from legacy archive", "docker-archive:docker.tar", docker, imageio.MediaTypeDockerManifest, imageio.MediaTypeDockerLayer, nil},
 		{"docker with zstd", "oci:layout", docker + "#zstd", "", "", ErrUnsupported},
 		{"docker on zstd base", "oci:layout", docker + "#zstd base", "", "", ErrUnsupported},
 	} {
@@ -295,7 +296,7 @@ func TestBuildFormats(t *testing.T) {
 			if m.MediaType != tc.manifest || im.Desc.MediaType != tc.manifest || m.Layers[0].MediaType != tc.layer {
 				t.Errorf("manifest %s, base layer %s; want %s, %s", m.MediaType, m.Layers[0].MediaType, tc.manifest, tc.layer)
 			}
-			if strings.HasPrefix(tc.extra, docker) && (m.Config.MediaType != resolve.MediaTypeDockerConfig || m.Layers[2].MediaType != resolve.MediaTypeDockerLayerGzip || m.Annotations != nil) {
+			if strings.HasPrefix(tc.extra, docker) && (m.Config.MediaType != imageio.MediaTypeDockerConfig || m.Layers[2].MediaType != imageio.MediaTypeDockerLayerGzip || m.Annotations != nil) {
 				t.Errorf("docker manifest: config %s, new layer %s, annotations %v", m.Config.MediaType, m.Layers[2].MediaType, m.Annotations)
 			}
 			checkBlobs(t, im)
@@ -307,7 +308,7 @@ func TestBuildDockerIndex(t *testing.T) {
 	bs := newBases(t)
 	b := parseSpec(t, "apiVersion: ybuild/v1\nbase: x\nformat: docker\nplatforms: all\nfiles: [{dst: /x, content: x}]\n", nil)
 	im := build(t, b, bs.open(t, "oci:layout", b))
-	if im.Desc.MediaType != resolve.MediaTypeDockerManifestList || len(im.Manifests) != 2 {
+	if im.Desc.MediaType != imageio.MediaTypeDockerManifestList || len(im.Manifests) != 2 {
 		t.Fatalf("top-level %s with %d manifests", im.Desc.MediaType, len(im.Manifests))
 	}
 	if bytes.Contains(im.Bytes(im.Desc), []byte("annotations")) {

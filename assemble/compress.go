@@ -9,6 +9,7 @@ import (
 	"github.com/klauspost/pgzip"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -25,12 +26,6 @@ const (
 	zstdConcurrency = 2 // streaming output is identical at any concurrency
 )
 
-// Media types of Docker schema2 layers (image-spec has only the OCI ones).
-const (
-	mediaTypeDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-	mediaTypeDockerLayer     = "application/vnd.docker.image.rootfs.diff.tar"
-)
-
 // layerMediaType returns the layer media type for a format and compression.
 // Docker schema2 has no zstd layer type.
 func layerMediaType(f spec.Format, c spec.Compression) (string, error) {
@@ -42,9 +37,9 @@ func layerMediaType(f spec.Format, c spec.Compression) (string, error) {
 	case f == spec.FormatOCI && c == spec.CompressionNone:
 		return ocispec.MediaTypeImageLayer, nil
 	case f == spec.FormatDocker && c == spec.CompressionGzip:
-		return mediaTypeDockerLayerGzip, nil
+		return imageio.MediaTypeDockerLayerGzip, nil
 	case f == spec.FormatDocker && c == spec.CompressionNone:
-		return mediaTypeDockerLayer, nil
+		return imageio.MediaTypeDockerLayer, nil
 	}
 	return "", fmt.Errorf("format %q with compression %q: %w", f, c, ErrUnsupported)
 }

@@ -3,7 +3,6 @@ package assemble
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // extractor unpacks one archive into entries below dst.
@@ -172,32 +173,24 @@ func (x *extractor) hardlink(e entry, target string) error {
 	return nil
 }
 
-// Magic numbers of the supported compressions.
-var (
-	magicGzip = []byte{0x1f, 0x8b}
-	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
-	magicXz   = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
-	magicBz2  = []byte("BZh")
-)
-
 // decompress returns a reader of the tar stream in r, detecting the
 // compression by magic bytes.
 func decompress(r io.Reader) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
-	head, _ := br.Peek(6)
-	switch {
-	case bytes.HasPrefix(head, magicGzip):
+	head, _ := br.Peek(imageio.MagicLen)
+	switch imageio.Sniff(head) {
+	case imageio.Gzip:
 		return gzip.NewReader(br)
-	case bytes.HasPrefix(head, magicZstd):
+	case imageio.Zstd:
 		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			return nil, err
 		}
 		return d.IOReadCloser(), nil
-	case bytes.HasPrefix(head, magicXz):
+	case imageio.Xz:
 		xr, err := xz.NewReader(br)
 		return io.NopCloser(xr), err
-	case bytes.HasPrefix(head, magicBz2):
+	case imageio.Bzip2:
 		return nil, fmt.Errorf("bzip2: %w", ErrUnsupported)
 	}
 	return io.NopCloser(br), nil

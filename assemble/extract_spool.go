@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // spool holds the regular files of extracted archives on disk until the
@@ -34,7 +36,7 @@ func (s *spool) write(ctx context.Context, r io.Reader, size int64) (string, err
 	if err != nil {
 		return "", fmt.Errorf("spool: %w", err)
 	}
-	_, err = io.CopyN(f, ctxReader{ctx: ctx, r: r}, size)
+	_, err = io.CopyN(f, imageio.WithContext(ctx, r), size)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

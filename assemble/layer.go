@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	ycache "github.com/ybuild/ybuild/cache"
+
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -109,7 +111,7 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 		return l, nil
 	}
 	if l, ok := cache.lookupShape(ctx, shape, es); ok {
-		_ = cache.store(key, shape, l) // the next lookup by key is direct
+		_ = cache.store(ctx, key, shape, l) // the next lookup by key is direct
 		reportCached(env, label, l)
 		return l, nil
 	}
@@ -117,7 +119,7 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 	if err != nil {
 		return Layer{}, fmt.Errorf("write %s: %w", label, err)
 	}
-	_ = cache.store(key, shape, out) // a failure only costs a later cache miss
+	_ = cache.store(ctx, key, shape, out) // a failure only costs a later cache miss
 	return out, nil
 }
 
@@ -127,7 +129,7 @@ func layerCacheKeys(es []entry, env LayerEnv, mediaType string, sp *spool) (*lay
 	if env.CacheDir == "" || sp.dir != "" {
 		return nil, "", ""
 	}
-	c := &layerCache{dir: env.CacheDir}
+	c := &layerCache{c: ycache.New(env.CacheDir)}
 	key, shape, ok := c.keys(es, env, mediaType)
 	if !ok {
 		return nil, "", ""

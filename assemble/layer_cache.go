@@ -5,19 +5,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
 
 	"github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ybuild/ybuild/internal/blobfile"
+	"github.com/ybuild/ybuild/cache"
 )
 
 // layerCacheVersion changes whenever the bytes WriteLayer produces for the
@@ -32,20 +28,12 @@ const layerCacheVersion = "ybuild layer cache v1"
 // media type and the versions of the compressors. A hit links the cached
 // blob, verified, instead of writing the layer again.
 //
-// The cache lives in DIR/layers/<key>.json (the layer's descriptor and
-// DiffID) and DIR/shapes/<shape>.json (the same, by a key without the
-// sources' identity) beside the content-addressed blobs in DIR/blobs/sha256/<hex>,
-// the same store as the registry blob cache. Entries are written only after
-// their blob is complete, each by rename, so an interrupted build never
-// leaves a record without its blob.
+// The records and blobs live in the cache directory (package cache):
+// records by key and by shape (a key without the sources' identity), and
+// the content-addressed blobs, the same store as the registry blob cache.
+// This file computes the keys; package cache stores and prunes.
 type layerCache struct {
-	dir string
-}
-
-// cacheRecord is a layer cache entry.
-type cacheRecord struct {
-	Desc   ocispec.Descriptor `json:"descriptor"`
-	DiffID digest.Digest      `json:"diffID"`
+	c *cache.Cache
 }
 
 // keys returns the two cache keys of a layer made of es: key adds each
@@ -96,37 +84,20 @@ var toolVersions = sync.OnceValue(func() string {
 	return bi.GoVersion + " " + strings.Join(out, " ")
 })
 
-// recordPath is the file of the record for key ("layers" or "shapes").
-func (c *layerCache) recordPath(kind, key string) string {
-	return filepath.Join(c.dir, kind, key+".json")
-}
-
-// blobPath is the cached blob with digest d.
-func (c *layerCache) blobPath(d digest.Digest) string {
-	return blobfile.Path(c.dir, d)
-}
-
 // lookup returns the cached layer for key, if its record and blob are there.
 func (c *layerCache) lookup(ctx context.Context, key string) (Layer, bool) {
 	if c == nil {
 		return Layer{}, false
 	}
-	r, ok := c.record("layers", key)
+	r, ok := c.c.Record(cache.ByKey, key)
 	if !ok {
 		return Layer{}, false
 	}
 	l, ok := c.layer(ctx, r)
 	if ok {
-		c.touch(key, r) // marks the layer as in use for PruneCache
+		_ = c.c.PutRecord(cache.ByKey, key, r) // marks the layer as in use for cache.Prune
 	}
 	return l, ok
-}
-
-// touch rewrites the record for key, so its mtime says when it was last used.
-func (c *layerCache) touch(key string, r cacheRecord) {
-	if data, err := json.Marshal(r); err == nil {
-		_ = c.writeRecord(c.recordPath("layers", key), data)
-	}
 }
 
 // lookupShape returns the cached layer of the same shape when es, written
@@ -137,11 +108,8 @@ func (c *layerCache) lookupShape(ctx context.Context, shape string, es []entry) 
 	if c == nil {
 		return Layer{}, false
 	}
-	r, ok := c.record("shapes", shape)
-	if !ok {
-		return Layer{}, false
-	}
-	if fi, err := os.Stat(c.blobPath(r.Desc.Digest)); err != nil || fi.Size() != r.Desc.Size {
+	r, ok := c.c.Record(cache.ByShape, shape)
+	if !ok || !c.c.Has(r.Desc) {
 		return Layer{}, false
 	}
 	d, err := diffID(ctx, es)
@@ -164,24 +132,28 @@ func diffID(ctx context.Context, es []entry) (digest.Digest, error) {
 	return digest.NewDigest(digest.SHA256, h), nil
 }
 
-// record reads and checks a record.
-func (c *layerCache) record(kind, key string) (cacheRecord, bool) {
-	var r cacheRecord
-	data, err := os.ReadFile(c.recordPath(kind, key))
-	if err != nil {
-		return r, false
-	}
-	if json.Unmarshal(data, &r) != nil || r.Desc.Digest.Validate() != nil || r.DiffID.Validate() != nil {
-		return r, false
-	}
-	return r, true
-}
-
 // layer returns the recorded layer if its blob verifies.
-func (c *layerCache) layer(ctx context.Context, r cacheRecord) (Layer, bool) {
-	p := c.blobPath(r.Desc.Digest)
-	if !blobfile.Verify(ctx, p, r.Desc) {
+func (c *layerCache) layer(ctx context.Context, r cache.Record) (Layer, bool) {
+	p, ok := c.c.Verified(ctx, r.Desc)
+	if !ok {
 		return Layer{}, false
 	}
 	return Layer{Desc: r.Desc, DiffID: r.DiffID, Path: p}, true
+}
+
+// store records l under key and shape: its blob goes into the cache first,
+// then each record. Failures only cost a future cache miss, so they are
+// returned for the caller to ignore.
+func (c *layerCache) store(ctx context.Context, key, shape string, l Layer) error {
+	if c == nil {
+		return nil
+	}
+	if err := c.c.Link(ctx, l.Desc, l.Path); err != nil {
+		return err
+	}
+	r := cache.Record{Desc: l.Desc, DiffID: l.DiffID}
+	if err := c.c.PutRecord(cache.ByKey, key, r); err != nil {
+		return err
+	}
+	return c.c.PutRecord(cache.ByShape, shape, r)
 }

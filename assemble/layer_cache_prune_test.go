@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	ycache "github.com/ybuild/ybuild/cache"
+
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -30,7 +32,7 @@ func TestPruneCache(t *testing.T) {
 		t.Fatal("no hit before the prune")
 	}
 
-	st, err := PruneCache(cache, cutoff)
+	st, err := ycache.Prune(cache, cutoff)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -26,7 +26,7 @@ type mediaTypes struct {
 // typesFor returns the JSON media types of format f.
 func typesFor(f spec.Format) mediaTypes {
 	if f == spec.FormatDocker {
-		return mediaTypes{resolve.MediaTypeDockerManifest, resolve.MediaTypeDockerManifestList, resolve.MediaTypeDockerConfig}
+		return mediaTypes{imageio.MediaTypeDockerManifest, imageio.MediaTypeDockerManifestList, imageio.MediaTypeDockerConfig}
 	}
 	return mediaTypes{ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageIndex, ocispec.MediaTypeImageConfig}
 }
@@ -34,20 +34,20 @@ func typesFor(f spec.Format) mediaTypes {
 // toOCILayer maps Docker layer media types to their OCI equivalents; the
 // blob is the same, only the JSON changes. Others are kept.
 var toOCILayer = map[string]string{
-	resolve.MediaTypeDockerLayer:        ocispec.MediaTypeImageLayer,
-	resolve.MediaTypeDockerLayerGzip:    ocispec.MediaTypeImageLayerGzip,
-	resolve.MediaTypeDockerLayerZstd:    ocispec.MediaTypeImageLayerZstd,
-	resolve.MediaTypeDockerForeignLayer: ocispec.MediaTypeImageLayerNonDistributableGzip, //nolint:staticcheck // the OCI equivalent
+	imageio.MediaTypeDockerLayer:        ocispec.MediaTypeImageLayer,
+	imageio.MediaTypeDockerLayerGzip:    ocispec.MediaTypeImageLayerGzip,
+	imageio.MediaTypeDockerLayerZstd:    ocispec.MediaTypeImageLayerZstd,
+	imageio.MediaTypeDockerForeignLayer: ocispec.MediaTypeImageLayerNonDistributableGzip, //nolint:staticcheck // the OCI equivalent
 }
 
 // toDockerLayer maps layer media types that Docker schema2 can express.
 var toDockerLayer = map[string]string{
-	ocispec.MediaTypeImageLayer:                     resolve.MediaTypeDockerLayer,
-	ocispec.MediaTypeImageLayerGzip:                 resolve.MediaTypeDockerLayerGzip,
-	ocispec.MediaTypeImageLayerNonDistributableGzip: resolve.MediaTypeDockerForeignLayer, //nolint:staticcheck // the Docker equivalent
-	resolve.MediaTypeDockerLayer:                    resolve.MediaTypeDockerLayer,
-	resolve.MediaTypeDockerLayerGzip:                resolve.MediaTypeDockerLayerGzip,
-	resolve.MediaTypeDockerForeignLayer:             resolve.MediaTypeDockerForeignLayer,
+	ocispec.MediaTypeImageLayer:                     imageio.MediaTypeDockerLayer,
+	ocispec.MediaTypeImageLayerGzip:                 imageio.MediaTypeDockerLayerGzip,
+	ocispec.MediaTypeImageLayerNonDistributableGzip: imageio.MediaTypeDockerForeignLayer, //nolint:staticcheck // the Docker equivalent
+	imageio.MediaTypeDockerLayer:                    imageio.MediaTypeDockerLayer,
+	imageio.MediaTypeDockerLayerGzip:                imageio.MediaTypeDockerLayerGzip,
+	imageio.MediaTypeDockerForeignLayer:             imageio.MediaTypeDockerForeignLayer,
 }
 
 // convertLayer returns a base layer descriptor with the media type of format

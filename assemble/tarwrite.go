@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // writeEntries writes the headers and contents of the sorted entries,
@@ -43,7 +45,7 @@ func writeContent(ctx context.Context, w io.Writer, e *entry, buf []byte, add fu
 		return err
 	}
 	defer f.Close()
-	r := ctxReader{ctx: ctx, r: f, add: add}
+	r := reportReader{r: imageio.WithContext(ctx, f), add: add}
 	n, err := io.CopyBuffer(w, io.LimitReader(r, e.size), buf)
 	if err != nil {
 		return err
@@ -57,21 +59,17 @@ func writeContent(ctx context.Context, w io.Writer, e *entry, buf []byte, add fu
 	return nil
 }
 
-// ctxReader fails reads once ctx is done and reports bytes read to add.
-type ctxReader struct {
-	ctx context.Context
+// reportReader reports the bytes read through it to add.
+type reportReader struct {
 	r   io.Reader
 	add func(int64)
 }
 
-// Read reads from the underlying reader unless ctx is done.
-func (r ctxReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := r.r.Read(p)
-	if r.add != nil && n > 0 {
-		r.add(int64(n))
+// Read reads and reports.
+func (c reportReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.add(int64(n))
 	}
 	return n, err
 }

@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/blobfile"
 )
 
@@ -62,7 +63,11 @@ func (a *archive) blobs(ctx context.Context, img *assemble.Image, descs []ocispe
 				return err
 			}
 		}
-		if err := a.header(blobPath(d), d.Size); err != nil {
+		p, err := imageio.BlobPath(d.Digest)
+		if err != nil {
+			return err
+		}
+		if err := a.header(p, d.Size); err != nil {
 			return err
 		}
 		if err := copyVerified(ctx, a.tw, img, d); err != nil {
@@ -70,11 +75,6 @@ func (a *archive) blobs(ctx context.Context, img *assemble.Image, descs []ocispe
 		}
 	}
 	return nil
-}
-
-// blobPath is the path of a blob inside a layout.
-func blobPath(d ocispec.Descriptor) string {
-	return ocispec.ImageBlobsDir + "/" + d.Digest.Algorithm().String() + "/" + d.Digest.Encoded()
 }
 
 // writeArchive writes a tar to path atomically: fill adds the entries, and

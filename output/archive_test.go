@@ -16,6 +16,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/treetest"
 	"github.com/ybuild/ybuild/output"
 )
@@ -314,7 +315,7 @@ func TestArchiveFailureKeepsPrevious(t *testing.T) {
 	}
 	t.Run("corrupt base blob", func(t *testing.T) {
 		corruptBlob(t, f.base, baseLayer(t, img))
-		check(t, context.Background, output.ErrDigestMismatch)
+		check(t, context.Background, imageio.ErrDigestMismatch)
 	})
 }
 

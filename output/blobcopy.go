@@ -10,51 +10,30 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/blobfile"
-	"github.com/ybuild/ybuild/resolve"
 )
 
-// ErrDigestMismatch is returned when a blob's content does not match its descriptor.
-var ErrDigestMismatch = errors.New("blob content does not match its digest")
-
 // copyVerified copies the blob desc from img to w, checking its size and
-// digest on the way. A mismatch, found here or by the base's own verifying
-// reader, wraps ErrDigestMismatch.
+// digest on the way; a mismatch wraps imageio.ErrDigestMismatch. The copy
+// stops when ctx is done.
 func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc ocispec.Descriptor) error {
-	if err := desc.Digest.Validate(); err != nil {
+	if err := imageio.CheckDescriptor(desc); err != nil {
 		return fmt.Errorf("blob %q: %w", desc.Digest, err)
 	}
 	r, err := img.Open(ctx, desc)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	v := desc.Digest.Verifier()
-	n, err := io.Copy(io.MultiWriter(w, v), ctxReader{ctx: ctx, r: r})
-	if errors.Is(err, resolve.ErrDigestMismatch) {
-		// The base's message already names the blob; add only the sentinel.
-		return fmt.Errorf("%w%.0w", err, ErrDigestMismatch)
-	}
-	if err != nil {
+	v := imageio.NewReader(r, desc)
+	defer v.Close()
+	if _, err := io.Copy(w, imageio.WithContext(ctx, v)); err != nil {
+		if errors.Is(err, imageio.ErrDigestMismatch) {
+			return err // the message names the blob
+		}
 		return fmt.Errorf("blob %s: %w", desc.Digest, err)
 	}
-	if n != desc.Size || !v.Verified() {
-		return fmt.Errorf("blob %s: %w (read %d bytes, want %d)", desc.Digest, ErrDigestMismatch, n, desc.Size)
-	}
 	return nil
-}
-
-// ctxReader stops reading once ctx is done, so an interrupt ends a long copy.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // writeBlobFile puts the blob desc at path: an existing file that is the

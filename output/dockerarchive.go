@@ -11,6 +11,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // ErrPlatforms is returned when a docker archive is asked to hold several platforms.
@@ -25,13 +26,6 @@ type dockerArchiveWriter struct {
 }
 
 var _ Writer = (*dockerArchiveWriter)(nil)
-
-// manifestEntry is one image in a docker archive's manifest.json.
-type manifestEntry struct {
-	Config   string
-	RepoTags []string
-	Layers   []string
-}
 
 // newDockerArchiveWriter parses docker-archive:FILE[:NAME:TAG]; the
 // reference after the path, if any, replaces the spec's tags.
@@ -86,11 +80,18 @@ func (w *dockerArchiveWriter) Write(ctx context.Context, img *assemble.Image) (R
 // metadata returns manifest.json and index.json for m: one index entry per
 // name, each with io.containerd.image.name and its tag as the ref name.
 func (w *dockerArchiveWriter) metadata(m assemble.Manifest) (manifestJSON, index []byte, err error) {
-	e := manifestEntry{Config: blobPath(m.Config), RepoTags: w.names}
-	for _, l := range m.Layers {
-		e.Layers = append(e.Layers, blobPath(l))
+	e := imageio.DockerArchiveEntry{RepoTags: w.names}
+	if e.Config, err = imageio.BlobPath(m.Config.Digest); err != nil {
+		return nil, nil, err
 	}
-	if manifestJSON, err = json.Marshal([]manifestEntry{e}); err != nil {
+	for _, l := range m.Layers {
+		p, err := imageio.BlobPath(l.Digest)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.Layers = append(e.Layers, p)
+	}
+	if manifestJSON, err = json.Marshal([]imageio.DockerArchiveEntry{e}); err != nil {
 		return nil, nil, err
 	}
 	idx := newIndex()

@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/blobfile"
 )
 
@@ -137,17 +138,18 @@ func writeBlobs(ctx context.Context, dir string, img *assemble.Image) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := d.Digest.Validate(); err != nil {
+		p, err := imageio.BlobPath(d.Digest)
+		if err != nil {
 			return fmt.Errorf("blob %q: %w", d.Digest, err)
 		}
-		bdir := filepath.Join(blobs, d.Digest.Algorithm().String())
-		if !made[bdir] {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+		if bdir := filepath.Dir(p); !made[bdir] {
 			if err := mkdir(bdir); err != nil {
 				return err
 			}
 			made[bdir] = true
 		}
-		if err := writeBlobFile(ctx, filepath.Join(bdir, d.Digest.Encoded()), img, d); err != nil {
+		if err := writeBlobFile(ctx, p, img, d); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/internal/treetest"
 	"github.com/ybuild/ybuild/output"
@@ -250,7 +251,7 @@ func TestLayoutCorruptBaseBlob(t *testing.T) {
 	t.Run("new layout", func(t *testing.T) {
 		dest := filepath.Join(root, "new")
 		err := tryWrite(t, context.Background(), "oci:"+dest, output.Options{}, img)
-		if !errors.Is(err, output.ErrDigestMismatch) {
+		if !errors.Is(err, imageio.ErrDigestMismatch) {
 			t.Fatalf("got %v, want ErrDigestMismatch", err)
 		}
 		if _, err := os.Stat(dest); !errors.Is(err, os.ErrNotExist) {
@@ -260,7 +261,7 @@ func TestLayoutCorruptBaseBlob(t *testing.T) {
 	})
 	t.Run("existing layout", func(t *testing.T) {
 		err := tryWrite(t, context.Background(), "oci:"+existing+":new", output.Options{}, img)
-		if !errors.Is(err, output.ErrDigestMismatch) {
+		if !errors.Is(err, imageio.ErrDigestMismatch) {
 			t.Fatalf("got %v, want ErrDigestMismatch", err)
 		}
 		if got := refs(t, readLayoutIndex(t, existing)); len(got) != 1 || got["keep"] != keep.Desc.Digest {

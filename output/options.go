@@ -1,6 +1,9 @@
 package output
 
-import "github.com/ybuild/ybuild/resolve"
+import (
+	"github.com/ybuild/ybuild/registry"
+	"github.com/ybuild/ybuild/resolve"
+)
 
 // Options are the choices for writing outputs.
 type Options struct {
@@ -11,7 +14,7 @@ type Options struct {
 	// Tags are the spec's tags, naming the image in archives and pushes.
 	Tags []string
 	// Registry holds registry access options for docker:// outputs; nil uses the defaults.
-	Registry *resolve.RegistryOptions
+	Registry *registry.Options
 	// Progress, if set, reports blob writes and uploads.
 	Progress resolve.Progress
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/ybuild/ybuild/assemble"
-	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/registry"
 )
 
 // registryPrefix is the destination prefix of registry outputs.
@@ -15,7 +15,7 @@ const registryPrefix = "docker://"
 // registryWriter pushes an image to docker://REF.
 type registryWriter struct {
 	dest string
-	ref  resolve.Reference
+	ref  registry.Reference
 	opts Options
 }
 
@@ -25,7 +25,7 @@ var _ Writer = (*registryWriter)(nil)
 // normalised like a base reference (alpine → docker.io/library/alpine:latest).
 func newRegistryWriter(dest string, opts Options) (Writer, error) {
 	s := strings.TrimPrefix(dest, registryPrefix)
-	ref, err := resolve.ParseReference(s)
+	ref, err := registry.ParseReference(s)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", dest, ErrUsage, err)
 	}
@@ -41,11 +41,14 @@ func (w *registryWriter) Write(ctx context.Context, img *assemble.Image) (Result
 		return Result{}, fmt.Errorf("%s: the destination pins %s but the image is %s: %w", w.dest, w.ref.Digest, img.Desc.Digest, ErrUsage)
 	}
 	target := w.ref.WithDigest(img.Desc.Digest)
-	sess, err := w.opts.Registry.Session(ctx, target)
+	if w.opts.Registry != nil && w.opts.Registry.Offline {
+		return Result{}, fmt.Errorf("%s: %s: pushing needs the network: %w", w.dest, target, registry.ErrOffline)
+	}
+	sess, err := registry.NewSession(ctx, w.opts.Registry, target)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
 	}
-	p, err := newPush(ctx, sess, target, img, w.opts)
+	p, err := newPush(ctx, sess, img, w.opts)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
 	}

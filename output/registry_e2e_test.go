@@ -8,7 +8,6 @@ import (
 
 	"github.com/ybuild/ybuild/internal/e2e"
 	"github.com/ybuild/ybuild/internal/registrytest"
-	"github.com/ybuild/ybuild/resolve"
 )
 
 // TestPushE2E pushes a busybox-based image to a registry and checks it with
@@ -18,7 +17,7 @@ func TestPushE2E(t *testing.T) {
 	podman := e2e.Require(t, "podman")
 	e2e.Require(t, "runc")
 	reg, _ := seedBase(t, registrytest.Options{})
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
+	ropts := &testOpts{CacheDir: t.TempDir()}
 	img := buildOn(t, openBase(t, reg.Host+"/lib/busybox:1", false, ropts))
 	ref := reg.Host + "/e2e/hello:1"
 	if _, err := push(t, img, ref, ropts); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 )
 
@@ -139,10 +140,32 @@ func marshal(t *testing.T, v any) []byte {
 	return data
 }
 
+// testOpts are a test's registry options and cache directory.
+type testOpts struct {
+	registry.Options
+	CacheDir string
+}
+
+// registry returns the registry options (nil for nil o).
+func (o *testOpts) registry() *registry.Options {
+	if o == nil {
+		return nil
+	}
+	return &o.Options
+}
+
+// resolve returns the options for opening a base.
+func (o *testOpts) resolve(all bool) resolve.Options {
+	if o == nil {
+		return resolve.Options{AllPlatforms: all}
+	}
+	return resolve.Options{AllPlatforms: all, Registry: &o.Options, CacheDir: o.CacheDir}
+}
+
 // openBase opens a registry base for all platforms (or the default).
-func openBase(t *testing.T, ref string, all bool, ropts *resolve.RegistryOptions) *resolve.Base {
+func openBase(t *testing.T, ref string, all bool, ropts *testOpts) *resolve.Base {
 	t.Helper()
-	b, err := resolve.Open(context.Background(), ref, resolve.Options{AllPlatforms: all, Registry: ropts})
+	b, err := resolve.Open(context.Background(), ref, ropts.resolve(all))
 	if err != nil {
 		t.Fatal(err)
 	}

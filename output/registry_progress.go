@@ -5,12 +5,12 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // counted wraps r to report upload progress, keeping it seekable when r is.
 func (p *push) counted(r io.Reader, desc ocispec.Descriptor) io.Reader {
-	if p.progress == nil || resolve.IsManifest(desc.MediaType) || resolve.IsIndex(desc.MediaType) {
+	if p.progress == nil || imageio.IsManifest(desc.MediaType) || imageio.IsIndex(desc.MediaType) {
 		return r
 	}
 	add, done := p.progress("push "+short(desc), desc.Size)

@@ -15,16 +15,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 )
 
-// defaultPushConcurrency bounds parallel blob uploads.
-const defaultPushConcurrency = 4
-
 // push is one image being pushed to one repository.
 type push struct {
-	sess        *resolve.RegistrySession
-	target      resolve.Reference
+	sess        *registry.Session
+	target      registry.Reference
 	pusher      remotes.Pusher
 	img         *assemble.Image
 	progress    resolve.Progress
@@ -37,18 +36,18 @@ type push struct {
 	startMu sync.Mutex
 }
 
-// newPush prepares a push of img to target (name:tag@digest, so that
+// newPush prepares a push of img to the session's reference (name:tag@digest, so that
 // children go by digest and only the top-level manifest gets the tag).
-func newPush(ctx context.Context, sess *resolve.RegistrySession, target resolve.Reference, img *assemble.Image, opts Options) (*push, error) {
+func newPush(ctx context.Context, sess *registry.Session, img *assemble.Image, opts Options) (*push, error) {
+	target := sess.Reference()
 	pusher, err := sess.Resolver.Pusher(ctx, target.String())
 	if err != nil {
 		return nil, sess.Explain("push", err)
 	}
-	n := defaultPushConcurrency
-	if opts.Registry != nil && opts.Registry.Concurrency > 0 {
-		n = opts.Registry.Concurrency
-	}
-	return &push{sess: sess, target: target, pusher: pusher, img: img, progress: opts.Progress, concurrency: n}, nil
+	return &push{
+		sess: sess, target: target, pusher: pusher, img: img,
+		progress: opts.Progress, concurrency: opts.Registry.UploadConcurrency(),
+	}, nil
 }
 
 // run pushes layers and configs concurrently, then manifests in order
@@ -56,7 +55,7 @@ func newPush(ctx context.Context, sess *resolve.RegistrySession, target resolve.
 func (p *push) run(ctx context.Context) error {
 	var blobs, manifests []ocispec.Descriptor
 	for _, d := range p.img.Blobs() {
-		if resolve.IsManifest(d.MediaType) || resolve.IsIndex(d.MediaType) {
+		if imageio.IsManifest(d.MediaType) || imageio.IsIndex(d.MediaType) {
 			manifests = append(manifests, d)
 		} else {
 			blobs = append(blobs, d)
@@ -106,21 +105,23 @@ func (p *push) one(ctx context.Context, desc ocispec.Descriptor) error {
 }
 
 // withSource adds containerd's distribution source annotation to a blob
-// that comes from a registry base on the target's registry, so the pusher
-// mounts it from the base's repository instead of uploading it.
+// that its source reads from a repository on the target's registry, so
+// the pusher mounts it from there instead of uploading it.
 func (p *push) withSource(desc ocispec.Descriptor) ocispec.Descriptor {
-	src, ok := p.img.Source(desc).(*resolve.RegistryBlobs)
-	if !ok || src.Reference().Domain != p.target.Domain {
+	from, ok := p.origin(desc)
+	if !ok || from.Domain != p.target.Domain {
 		return desc
 	}
-	key, repo := src.Reference().SourceAnnotation()
-	ann := make(map[string]string, len(desc.Annotations)+1)
-	for k, v := range desc.Annotations {
-		ann[k] = v
+	return registry.MountAnnotation(desc, from)
+}
+
+// origin returns the repository desc's source reads it from, if any.
+func (p *push) origin(desc ocispec.Descriptor) (registry.Reference, bool) {
+	o, ok := p.img.Source(desc).(registry.Origin)
+	if !ok {
+		return registry.Reference{}, false
 	}
-	ann[key] = repo
-	desc.Annotations = ann
-	return desc
+	return o.Origin(desc)
 }
 
 // open returns a seekable reader of the blob, so that content.Copy can
@@ -133,7 +134,7 @@ func (p *push) open(ctx context.Context, desc ocispec.Descriptor) (io.Reader, fu
 		return p.counted(bytes.NewReader(data), desc), func() {}, nil
 	}
 	path := p.img.Path(desc)
-	if _, ok := p.img.Source(desc).(*resolve.RegistryBlobs); ok && path == "" {
+	if _, remote := p.origin(desc); remote && path == "" {
 		r := &reopener{ctx: ctx, open: func(ctx context.Context) (io.ReadCloser, error) { return p.img.Open(ctx, desc) }}
 		return p.counted(r, desc), func() { _ = r.Close() }, nil
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ybuild/ybuild/internal/registrytest"
-	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/registry"
 )
 
 // TestPushRedirectingRegistries builds on a base from a token-auth registry
@@ -19,14 +19,10 @@ func TestPushRedirectingRegistries(t *testing.T) {
 	users := map[string]string{"bob": "pa55-Word"}
 	src, _ := seedBase(t, registrytest.Options{Auth: registrytest.Token, Users: users, RedirectBlobs: true})
 	dst := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, TLS: true, Users: users, RedirectBlobs: true})
-	ropts := &resolve.RegistryOptions{
-		CacheDir: t.TempDir(),
-		AuthFiles: []string{
-			registrytest.DockerConfig(t, t.TempDir(), src.Host, "bob", "pa55-Word"),
-			registrytest.DockerConfig(t, t.TempDir(), dst.Host, "bob", "pa55-Word"),
-		},
-		CAFiles: []string{dst.CAFile},
-	}
+	ropts := &testOpts{CacheDir: t.TempDir(), Options: registry.Options{AuthFiles: []string{
+		registrytest.DockerConfig(t, t.TempDir(), src.Host, "bob", "pa55-Word"),
+		registrytest.DockerConfig(t, t.TempDir(), dst.Host, "bob", "pa55-Word"),
+	}, CAFiles: []string{dst.CAFile}}}
 	img := buildOn(t, openBase(t, src.Host+"/lib/busybox:1", false, ropts))
 	res, err := push(t, img, dst.Host+"/app/hello:1", ropts)
 	if err != nil {
@@ -36,7 +32,7 @@ func TestPushRedirectingRegistries(t *testing.T) {
 		t.Fatal("the base layers were not read from the source's storage")
 	}
 
-	back := openBase(t, res.Ref, false, &resolve.RegistryOptions{AuthFiles: ropts.AuthFiles, CAFiles: ropts.CAFiles})
+	back := openBase(t, res.Ref, false, &testOpts{Options: registry.Options{AuthFiles: ropts.AuthFiles, CAFiles: ropts.CAFiles}})
 	if back.Digest != img.Desc.Digest {
 		t.Fatalf("pulled back %s, want %s", back.Digest, img.Desc.Digest)
 	}

@@ -10,15 +10,17 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 )
 
 // push writes img to docker://ref.
-func push(t *testing.T, img *assemble.Image, ref string, ropts *resolve.RegistryOptions) (output.Result, error) {
+func push(t *testing.T, img *assemble.Image, ref string, ropts *testOpts) (output.Result, error) {
 	t.Helper()
-	w, err := output.NewRegistryWriter("docker://"+ref, output.Options{Registry: ropts})
+	w, err := output.NewRegistryWriter("docker://"+ref, output.Options{Registry: ropts.registry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func gets(reg *registrytest.Registry, ds []digest.Digest) int {
 
 func TestPushSameRegistryMountsLazily(t *testing.T) {
 	reg, _ := seedBase(t, registrytest.Options{})
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
+	ropts := &testOpts{CacheDir: t.TempDir()}
 	base := openBase(t, reg.Host+"/lib/busybox:1", true, ropts)
 	img := buildOn(t, base)
 	baseLayers := baseLayerDigests(base)
@@ -73,7 +75,7 @@ func TestPushSameRegistryMountsLazily(t *testing.T) {
 	t.Logf("same-registry push: %d requests, %d bytes up, %d bytes down, %d mounts", len(reg.Counter.Requests()), in, out, reg.Counter.Mounts())
 
 	// Pull back: same digest, and the tag names the index.
-	back := openBase(t, reg.Host+"/app/hello:1", true, &resolve.RegistryOptions{})
+	back := openBase(t, reg.Host+"/app/hello:1", true, &testOpts{})
 	if back.Digest != img.Desc.Digest || len(back.Images) != len(img.Manifests) {
 		t.Fatalf("pulled %s with %d images, want %s with %d", back.Digest, len(back.Images), img.Desc.Digest, len(img.Manifests))
 	}
@@ -98,7 +100,7 @@ func TestPushSameRegistryMountsLazily(t *testing.T) {
 func TestPushOtherRegistryViaCache(t *testing.T) {
 	src, _ := seedBase(t, registrytest.Options{})
 	dst := registrytest.New(t, registrytest.Options{})
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
+	ropts := &testOpts{CacheDir: t.TempDir()}
 	base := openBase(t, src.Host+"/lib/busybox:1", false, ropts)
 	img := buildOn(t, base)
 	baseLayers := baseLayerDigests(base)
@@ -126,7 +128,7 @@ func TestPushOtherRegistryViaCache(t *testing.T) {
 	if reqs := src.Counter.Requests(); len(reqs) != 0 {
 		t.Fatalf("second push sent %d requests to the source: %v", len(reqs), reqs)
 	}
-	back := openBase(t, res.Ref, false, &resolve.RegistryOptions{})
+	back := openBase(t, res.Ref, false, &testOpts{})
 	if back.Digest != img.Desc.Digest {
 		t.Fatalf("pulled back %s, want %s", back.Digest, img.Desc.Digest)
 	}
@@ -138,14 +140,14 @@ func TestPushOtherRegistryViaCache(t *testing.T) {
 func TestPushOtherRegistryCorruptBase(t *testing.T) {
 	src, _ := seedBase(t, registrytest.Options{})
 	dst := registrytest.New(t, registrytest.Options{})
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
+	ropts := &testOpts{CacheDir: t.TempDir()}
 	base := openBase(t, src.Host+"/lib/busybox:1", false, ropts)
 	img := buildOn(t, base)
 	bad := baseLayerDigests(base)[0]
 	src.Corrupt(bad.String())
 
 	_, err := push(t, img, dst.Host+"/app/hello:1", ropts)
-	if !errors.Is(err, resolve.ErrDigestMismatch) {
+	if !errors.Is(err, imageio.ErrDigestMismatch) {
 		t.Fatalf("push with a corrupt source layer: err = %v, want ErrDigestMismatch", err)
 	}
 	if n := dst.Counter.Count(http.MethodHead, "/blobs/"+bad.String()); n == 0 {
@@ -154,7 +156,7 @@ func TestPushOtherRegistryCorruptBase(t *testing.T) {
 	if back := openBaseErr(dst.Host+"/app/hello:1", ropts); back == nil {
 		t.Fatal("the target has the image after a failed push")
 	}
-	if b := openBase(t, src.Host+"/lib/busybox:1", false, &resolve.RegistryOptions{CacheDir: ropts.CacheDir, Offline: true}); b == nil {
+	if b := openBase(t, src.Host+"/lib/busybox:1", false, &testOpts{CacheDir: ropts.CacheDir, Options: registry.Options{Offline: true}}); b == nil {
 		t.Fatal("offline reopen failed")
 	} else if rc, err := b.Blobs.Open(context.Background(), base.Images[0].Manifest.Layers[0]); err == nil {
 		rc.Close()
@@ -163,24 +165,24 @@ func TestPushOtherRegistryCorruptBase(t *testing.T) {
 }
 
 // openBaseErr opens ref and returns the error (nil when it opened).
-func openBaseErr(ref string, ropts *resolve.RegistryOptions) error {
-	_, err := resolve.Open(context.Background(), ref, resolve.Options{Registry: ropts})
+func openBaseErr(ref string, ropts *testOpts) error {
+	_, err := resolve.Open(context.Background(), ref, ropts.resolve(false))
 	return err
 }
 
 func TestPushAuth(t *testing.T) {
 	reg, _ := seedBase(t, registrytest.Options{Auth: registrytest.Token, Users: map[string]string{"bob": "pa55-Word"}, AnonymousPull: true})
-	base := openBase(t, reg.Host+"/lib/busybox:1", false, &resolve.RegistryOptions{})
+	base := openBase(t, reg.Host+"/lib/busybox:1", false, &testOpts{})
 	img := buildOn(t, base)
 
 	bad := registrytest.DockerConfig(t, t.TempDir(), reg.Host, "bob", "not-it-Word")
-	_, err := push(t, img, reg.Host+"/app/hello:1", &resolve.RegistryOptions{AuthFiles: []string{bad}})
-	if !errors.Is(err, resolve.ErrUnauthorized) || !strings.Contains(err.Error(), bad) || strings.Contains(err.Error(), "not-it-Word") {
+	_, err := push(t, img, reg.Host+"/app/hello:1", &testOpts{Options: registry.Options{AuthFiles: []string{bad}}})
+	if !errors.Is(err, registry.ErrUnauthorized) || !strings.Contains(err.Error(), bad) || strings.Contains(err.Error(), "not-it-Word") {
 		t.Fatalf("wrong password: err = %v", err)
 	}
 	good := registrytest.CredHelper(t, t.TempDir(), "ybpush", reg.Host, "bob", "pa55-Word")
 	reg.Counter.Reset()
-	res, err := push(t, img, reg.Host+"/app/hello:1", &resolve.RegistryOptions{AuthFiles: []string{good}})
+	res, err := push(t, img, reg.Host+"/app/hello:1", &testOpts{Options: registry.Options{AuthFiles: []string{good}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,14 +12,9 @@ import (
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-)
 
-// dockerEntry is one entry of a docker-save manifest.json.
-type dockerEntry struct {
-	Config   string
-	RepoTags []string
-	Layers   []string
-}
+	"github.com/ybuild/ybuild/imageio"
+)
 
 // openDockerArchive opens docker-archive:FILE[:NAME:TAG|:@N]. An archive with
 // oci-layout (Docker 25+) is read through index.json; otherwise manifest.json
@@ -50,7 +45,7 @@ func fromDockerLayout(ctx context.Context, src *tarSource, ref string, opts Opti
 	} else if entry, err = pickRef(idx.Manifests, ref, matchDockerName); err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
-	b, err := newBase(ctx, normalizeName(entry.Annotations[AnnotationImageName]), entry, src, opts)
+	b, err := newBase(ctx, normalizeName(entry.Annotations[annotationImageName]), entry, src, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
@@ -59,7 +54,7 @@ func fromDockerLayout(ctx context.Context, src *tarSource, ref string, opts Opti
 
 // matchDockerName matches an entry by its image name or its ref name.
 func matchDockerName(d ocispec.Descriptor, ref string) bool {
-	name := d.Annotations[AnnotationImageName]
+	name := d.Annotations[annotationImageName]
 	return (name != "" && normalizeName(name) == normalizeName(ref)) || matchRefName(d, ref)
 }
 
@@ -93,7 +88,7 @@ func fromManifestJSON(ctx context.Context, src *tarSource, ref string, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: neither oci-layout nor manifest.json: %w", ErrInvalidBase, src, err)
 	}
-	var entries []dockerEntry
+	var entries []imageio.DockerArchiveEntry
 	if err := json.Unmarshal(data, &entries); err != nil {
 		return nil, fmt.Errorf("%w: %s: parse manifest.json: %w", ErrInvalidBase, src, err)
 	}
@@ -118,10 +113,10 @@ func fromManifestJSON(ctx context.Context, src *tarSource, ref string, opts Opti
 
 // pickDockerEntry selects a manifest.json entry by @N or NAME:TAG; with no
 // ref there must be exactly one.
-func pickDockerEntry(entries []dockerEntry, ref string) (dockerEntry, error) {
+func pickDockerEntry(entries []imageio.DockerArchiveEntry, ref string) (imageio.DockerArchiveEntry, error) {
 	if n, ok := entryIndex(ref); ok {
 		if n >= len(entries) {
-			return dockerEntry{}, fmt.Errorf("ref %q: %w: %d images", ref, ErrNotFound, len(entries))
+			return imageio.DockerArchiveEntry{}, fmt.Errorf("ref %q: %w: %d images", ref, ErrNotFound, len(entries))
 		}
 		return entries[n], nil
 	}
@@ -139,18 +134,18 @@ func pickDockerEntry(entries []dockerEntry, ref string) (dockerEntry, error) {
 	}
 	switch {
 	case ref != "":
-		return dockerEntry{}, fmt.Errorf("ref %q: %w (available: %s)", ref, ErrNotFound, strings.Join(tags, ", "))
+		return imageio.DockerArchiveEntry{}, fmt.Errorf("ref %q: %w (available: %s)", ref, ErrNotFound, strings.Join(tags, ", "))
 	case len(entries) == 1:
 		return entries[0], nil
 	case len(entries) == 0:
-		return dockerEntry{}, fmt.Errorf("%w: manifest.json has no entries", ErrInvalidBase)
+		return imageio.DockerArchiveEntry{}, fmt.Errorf("%w: manifest.json has no entries", ErrInvalidBase)
 	}
-	return dockerEntry{}, fmt.Errorf("%w: %d images, add :NAME:TAG or :@N (%s)", ErrAmbiguous, len(entries), strings.Join(tags, ", "))
+	return imageio.DockerArchiveEntry{}, fmt.Errorf("%w: %d images, add :NAME:TAG or :@N (%s)", ErrAmbiguous, len(entries), strings.Join(tags, ", "))
 }
 
 // synthesize builds a schema2 manifest for a manifest.json entry (OCI when a
 // layer is zstd), registers its blobs with src and returns its descriptor.
-func synthesize(src *tarSource, e dockerEntry) (ocispec.Descriptor, error) {
+func synthesize(src *tarSource, e imageio.DockerArchiveEntry) (ocispec.Descriptor, error) {
 	cfgName := cleanName(e.Config)
 	cfg, err := src.readFile(cfgName)
 	if err != nil {
@@ -159,9 +154,9 @@ func synthesize(src *tarSource, e dockerEntry) (ocispec.Descriptor, error) {
 	if src.names == nil {
 		src.names, src.mem = map[digest.Digest]string{}, map[digest.Digest][]byte{}
 	}
-	m := ocispec.Manifest{MediaType: MediaTypeDockerManifest, Layers: []ocispec.Descriptor{}}
+	m := ocispec.Manifest{MediaType: imageio.MediaTypeDockerManifest, Layers: []ocispec.Descriptor{}}
 	m.SchemaVersion = 2
-	m.Config = ocispec.Descriptor{MediaType: MediaTypeDockerConfig, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
+	m.Config = ocispec.Descriptor{MediaType: imageio.MediaTypeDockerConfig, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
 	src.names[m.Config.Digest] = cfgName
 	for _, l := range e.Layers {
 		d, err := hashLayer(src, cleanName(l))
@@ -194,19 +189,19 @@ func hashLayer(src *tarSource, name string) (ocispec.Descriptor, error) {
 	}
 	defer r.Close()
 	h := sha256.New()
-	var magic [4]byte
+	var magic [imageio.MagicLen]byte
 	n, _ := io.ReadFull(r, magic[:])
 	h.Write(magic[:n])
 	size, err := io.Copy(h, r)
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("layer %s: %w", name, err)
 	}
-	mt := MediaTypeDockerLayer
-	switch m := string(magic[:n]); {
-	case strings.HasPrefix(m, "\x1f\x8b"):
-		mt = MediaTypeDockerLayerGzip
-	case m == "\x28\xb5\x2f\xfd":
-		mt = MediaTypeDockerLayerZstd
+	mt := imageio.MediaTypeDockerLayer
+	switch imageio.Sniff(magic[:n]) {
+	case imageio.Gzip:
+		mt = imageio.MediaTypeDockerLayerGzip
+	case imageio.Zstd:
+		mt = imageio.MediaTypeDockerLayerZstd
 	}
 	return ocispec.Descriptor{MediaType: mt, Digest: digest.NewDigest(digest.SHA256, h), Size: size + int64(n)}, nil
 }
@@ -228,7 +223,7 @@ func checkDiffIDCount(cfg []byte, layers int) error {
 // hasZstd reports whether a layer is zstd-compressed.
 func hasZstd(layers []ocispec.Descriptor) bool {
 	for _, l := range layers {
-		if l.MediaType == MediaTypeDockerLayerZstd {
+		if l.MediaType == imageio.MediaTypeDockerLayerZstd {
 			return true
 		}
 	}
@@ -241,11 +236,11 @@ func toOCI(m *ocispec.Manifest) {
 	m.Config.MediaType = ocispec.MediaTypeImageConfig
 	for i, l := range m.Layers {
 		switch l.MediaType {
-		case MediaTypeDockerLayer:
+		case imageio.MediaTypeDockerLayer:
 			m.Layers[i].MediaType = ocispec.MediaTypeImageLayer
-		case MediaTypeDockerLayerGzip:
+		case imageio.MediaTypeDockerLayerGzip:
 			m.Layers[i].MediaType = ocispec.MediaTypeImageLayerGzip
-		case MediaTypeDockerLayerZstd:
+		case imageio.MediaTypeDockerLayerZstd:
 			m.Layers[i].MediaType = ocispec.MediaTypeImageLayerZstd
 		}
 	}

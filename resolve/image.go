@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // platformFields is the platform part of an image config.
@@ -27,7 +29,7 @@ func parseImage(ctx context.Context, src BlobSource, desc ocispec.Descriptor, da
 	if m.SchemaVersion != 2 {
 		return Image{}, fmt.Errorf("manifest %s: %w: schemaVersion %d", desc.Digest, ErrInvalidBase, m.SchemaVersion)
 	}
-	if !isImageConfig(m.Config.MediaType) {
+	if !imageio.IsImageConfig(m.Config.MediaType) {
 		return Image{}, fmt.Errorf("manifest %s: %w: config media type %q is not an image config", desc.Digest, ErrInvalidBase, m.Config.MediaType)
 	}
 	if m.MediaType == "" {

@@ -12,6 +12,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/testbase"
 )
 
@@ -59,10 +60,10 @@ func TestOpenInvalid(t *testing.T) {
 		}, wantErr: ErrInvalidBase, errHas: info0Config},
 		{name: "corrupt manifest", mutate: func(t *testing.T, dir string, info testbase.Info) {
 			corrupt(t, blobFile(dir, info.Images[0].Manifest))
-		}, wantErr: ErrDigestMismatch},
+		}, wantErr: imageio.ErrDigestMismatch},
 		{name: "truncated config", mutate: func(t *testing.T, dir string, info testbase.Info) {
 			os.Truncate(blobFile(dir, info.Images[0].Config), 10)
-		}, wantErr: ErrDigestMismatch},
+		}, wantErr: imageio.ErrDigestMismatch},
 		{name: "corrupt arm64 config unused", mutate: func(t *testing.T, dir string, info testbase.Info) {
 			corrupt(t, blobFile(dir, info.Images[1].Config))
 		}},
@@ -116,7 +117,7 @@ func addRef(ref string) func(*testing.T, string, testbase.Info) {
 
 // schema1 points index.json at a Docker schema1 manifest.
 func schema1(t *testing.T, dir string, _ testbase.Info) {
-	d := testbase.WriteBlob(t, dir, MediaTypeDockerSchema1JWS, []byte(`{"schemaVersion":1,"name":"x","tag":"y","fsLayers":[]}`))
+	d := testbase.WriteBlob(t, dir, imageio.MediaTypeDockerSchema1JWS, []byte(`{"schemaVersion":1,"name":"x","tag":"y","fsLayers":[]}`))
 	testbase.WriteIndex(t, dir, ocispec.Index{Versioned: testbase.Versioned, Manifests: []ocispec.Descriptor{d}})
 }
 
@@ -150,9 +151,9 @@ func TestBlobVerification(t *testing.T) {
 		wantErr error
 	}{
 		{"intact", good, nil},
-		{"flipped", append([]byte{good[0] ^ 1}, good[1:]...), ErrDigestMismatch},
-		{"short", good[:len(good)-1], ErrDigestMismatch},
-		{"long", append(bytes.Clone(good), 0), ErrDigestMismatch},
+		{"flipped", append([]byte{good[0] ^ 1}, good[1:]...), imageio.ErrDigestMismatch},
+		{"short", good[:len(good)-1], imageio.ErrDigestMismatch},
+		{"long", append(bytes.Clone(good), 0), imageio.ErrDigestMismatch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := os.WriteFile(blobFile(dir, layer), tc.content, 0o644); err != nil {
@@ -188,8 +189,8 @@ func TestArchiveCorruption(t *testing.T) {
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(context.Background(), "oci-archive:"+file, Options{}); !errors.Is(err, ErrDigestMismatch) {
-		t.Fatalf("err = %v, want ErrDigestMismatch", err)
+	if _, err := Open(context.Background(), "oci-archive:"+file, Options{}); !errors.Is(err, imageio.ErrDigestMismatch) {
+		t.Fatalf("err = %v, want imageio.ErrDigestMismatch", err)
 	}
 	if err := os.WriteFile(file, []byte("\x1f\x8b\x08\x00"), 0o644); err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func fromLayout(ctx context.Context, l layoutFS, ref string, opts Options) (*Bas
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l, err)
 	}
-	b, err := newBase(ctx, entry.Annotations[AnnotationImageName], entry, l, opts)
+	b, err := newBase(ctx, entry.Annotations[annotationImageName], entry, l, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l, err)
 	}

@@ -1,6 +1,10 @@
 package resolve
 
-import ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+import (
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/registry"
+)
 
 // Options are the choices for opening a base.
 type Options struct {
@@ -12,7 +16,10 @@ type Options struct {
 	// AllPlatforms selects every platform of an index base.
 	AllPlatforms bool
 	// Registry holds the registry access options; nil uses the defaults.
-	Registry *RegistryOptions
+	Registry *registry.Options
+	// CacheDir is the cache directory (see package cache) that registry
+	// bases keep their manifests, configs and layers in; "" disables it.
+	CacheDir string
 	// Progress, if set, reports blob downloads.
 	Progress Progress
 }

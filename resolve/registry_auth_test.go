@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ybuild/ybuild/internal/registrytest"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 )
 
@@ -24,7 +25,7 @@ func TestRegistryBasicTLS(t *testing.T) {
 	ref := reg.Host + "/lib/busybox:1"
 	good := registrytest.DockerConfig(t, t.TempDir(), reg.Host, testUser, testPassword)
 
-	b, err := resolve.Open(ctx, ref, resolve.Options{Registry: &resolve.RegistryOptions{AuthFiles: []string{good}, CAFiles: []string{reg.CAFile}}})
+	b, err := resolve.Open(ctx, ref, resolve.Options{Registry: &registry.Options{AuthFiles: []string{good}, CAFiles: []string{reg.CAFile}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,22 +35,22 @@ func TestRegistryBasicTLS(t *testing.T) {
 
 	t.Run("wrong password", func(t *testing.T) {
 		bad := registrytest.DockerConfig(t, t.TempDir(), reg.Host, testUser, "wrong-Pa55")
-		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &resolve.RegistryOptions{AuthFiles: []string{bad}, CAFiles: []string{reg.CAFile}}})
+		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &registry.Options{AuthFiles: []string{bad}, CAFiles: []string{reg.CAFile}}})
 		wantAuthErr(t, err, reg.Host, bad)
 	})
 	t.Run("no credentials", func(t *testing.T) {
 		missing := filepath.Join(t.TempDir(), "config.json")
-		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &resolve.RegistryOptions{AuthFiles: []string{missing}, CAFiles: []string{reg.CAFile}}})
+		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &registry.Options{AuthFiles: []string{missing}, CAFiles: []string{reg.CAFile}}})
 		wantAuthErr(t, err, reg.Host, "no credentials found")
 	})
 	t.Run("unknown CA", func(t *testing.T) {
-		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &resolve.RegistryOptions{AuthFiles: []string{good}}})
-		if !errors.Is(err, resolve.ErrRegistryUnreachable) || !strings.Contains(err.Error(), "certificate") {
-			t.Fatalf("err = %v, want ErrRegistryUnreachable about the certificate", err)
+		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &registry.Options{AuthFiles: []string{good}}})
+		if !errors.Is(err, registry.ErrRegistryUnreachable) || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("err = %v, want registry.ErrRegistryUnreachable about the certificate", err)
 		}
 	})
 	t.Run("insecure", func(t *testing.T) {
-		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &resolve.RegistryOptions{AuthFiles: []string{good}, Insecure: []string{reg.Host}}})
+		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &registry.Options{AuthFiles: []string{good}, Insecure: []string{reg.Host}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestRegistryTokenAuth(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			file := write(t)
 			missing := filepath.Join(t.TempDir(), "none.json")
-			opts := &resolve.RegistryOptions{AuthFiles: []string{missing, file}}
+			opts := &registry.Options{AuthFiles: []string{missing, file}}
 			b, err := resolve.Open(ctx, ref, resolve.Options{Registry: opts})
 			if err != nil {
 				t.Fatal(err)
@@ -87,7 +88,7 @@ func TestRegistryTokenAuth(t *testing.T) {
 	}
 	t.Run("wrong password via helper", func(t *testing.T) {
 		file := registrytest.CredHelper(t, t.TempDir(), "ybbad", reg.Host, testUser, "wrong-Pa55")
-		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &resolve.RegistryOptions{AuthFiles: []string{file}}})
+		_, err := resolve.Open(ctx, ref, resolve.Options{Registry: &registry.Options{AuthFiles: []string{file}}})
 		wantAuthErr(t, err, reg.Host, "docker-credential-ybbad")
 	})
 	t.Run("anonymous refused", func(t *testing.T) {
@@ -110,12 +111,12 @@ func TestRegistryTokenAnonymousPull(t *testing.T) {
 	}
 }
 
-// wantAuthErr checks an authentication failure: ErrUnauthorized, naming the
+// wantAuthErr checks an authentication failure: registry.ErrUnauthorized, naming the
 // registry and the credential source (want), never the password.
 func wantAuthErr(t *testing.T, err error, host, want string) {
 	t.Helper()
-	if !errors.Is(err, resolve.ErrUnauthorized) {
-		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	if !errors.Is(err, registry.ErrUnauthorized) {
+		t.Fatalf("err = %v, want registry.ErrUnauthorized", err)
 	}
 	msg := err.Error()
 	for _, s := range []string{host, want} {

@@ -7,66 +7,72 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/registry"
 )
 
-// RegistryBlobs is the BlobSource of a registry base. Blobs are fetched
+// registryBlobs is the BlobSource of a registry base. Blobs are fetched
 // lazily, only when opened, verified against digest and size, and kept in
-// the blob cache (when one is configured) so each is downloaded once.
-type RegistryBlobs struct {
+// the cache (when one is configured) so each is downloaded once.
+type registryBlobs struct {
 	rem *remote
 }
 
 var (
-	_ BlobSource = (*RegistryBlobs)(nil)
-	_ Pather     = (*RegistryBlobs)(nil)
+	_ BlobSource      = (*registryBlobs)(nil)
+	_ Pather          = (*registryBlobs)(nil)
+	_ registry.Origin = (*registryBlobs)(nil)
 )
 
 // blobs returns the remote's blob source.
-func (rem *remote) blobs() *RegistryBlobs {
-	return &RegistryBlobs{rem: rem}
+func (rem *remote) blobs() *registryBlobs {
+	return &registryBlobs{rem: rem}
 }
 
-// Reference returns the base's reference; its Domain and Path tell a pusher
-// on the same registry which repository it can mount blobs from.
-func (b *RegistryBlobs) Reference() Reference { return b.rem.ref }
+// Origin returns the base's repository: every blob of the base is read
+// from there, so a pusher on the same registry can mount it.
+func (b *registryBlobs) Origin(ocispec.Descriptor) (registry.Reference, bool) {
+	return b.rem.ref, true
+}
 
 // Open returns the blob's content from the cache, or streams it from the
 // registry while writing it to the cache (committed only once verified).
-func (b *RegistryBlobs) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
-	if err := checkDescriptor(desc); err != nil {
+func (b *registryBlobs) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	if err := imageio.CheckDescriptor(desc); err != nil {
 		return nil, err
 	}
-	if b.rem.cache.has(desc) {
-		return b.rem.cache.open(desc)
+	if b.rem.cache.Has(desc) {
+		return b.rem.cache.Open(desc)
 	}
 	rc, err := b.rem.open(ctx, desc)
 	if err != nil {
 		return nil, err
 	}
-	r := newDigestReader(rc, desc)
+	r := imageio.NewReader(rc, desc)
 	if b.rem.cache != nil {
-		if w, err := b.rem.cache.writer(desc); err == nil {
-			r.sink = w
+		if w, err := b.rem.cache.Writer(desc); err == nil {
+			r.Tee(w)
 		}
 	}
 	return b.withProgress(r, desc), nil
 }
 
 // Path returns the blob's cache file when it is cached, else "".
-func (b *RegistryBlobs) Path(desc ocispec.Descriptor) string {
-	if !b.rem.cache.has(desc) {
+func (b *registryBlobs) Path(desc ocispec.Descriptor) string {
+	if !b.rem.cache.Has(desc) {
 		return ""
 	}
-	return b.rem.cache.path(desc.Digest)
+	return b.rem.cache.BlobPath(desc.Digest)
 }
 
 // withProgress reports the download of r to the progress callback.
-func (b *RegistryBlobs) withProgress(r *digestReader, desc ocispec.Descriptor) io.ReadCloser {
-	if b.rem.progress == nil || IsIndex(desc.MediaType) || IsManifest(desc.MediaType) || isImageConfig(desc.MediaType) {
+func (b *registryBlobs) withProgress(r *imageio.Reader, desc ocispec.Descriptor) io.ReadCloser {
+	if b.rem.progress == nil || imageio.IsIndex(desc.MediaType) || imageio.IsManifest(desc.MediaType) || imageio.IsImageConfig(desc.MediaType) {
 		return r
 	}
 	add, done := b.rem.progress("pull "+shortDigest(desc.Digest), desc.Size)
-	r.progress = add
+	r.OnRead(add)
 	return &doneCloser{ReadCloser: r, done: done}
 }
 

@@ -9,17 +9,20 @@ import (
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/cache"
+	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/registry"
 )
 
 // remote reads one repository of one registry through containerd's
 // resolver and fetcher, with the blob cache in front.
 type remote struct {
-	ref      Reference
-	opts     *RegistryOptions
-	creds    *credentials
-	cache    *blobCache
+	ref      registry.Reference
+	offline  bool
+	sess     *registry.Session
+	cache    *cache.Cache
 	progress Progress
-	resolver remotes.Resolver
 
 	fetcherOnce sync.Once
 	fetcher     remotes.Fetcher
@@ -27,15 +30,14 @@ type remote struct {
 }
 
 // newRemote prepares access to ref's repository; it sends no request.
-func newRemote(ctx context.Context, ref Reference, opts *RegistryOptions, progress Progress) (*remote, error) {
-	creds := opts.credentials()
-	res, err := opts.newResolver(ctx, creds)
+func newRemote(ctx context.Context, ref registry.Reference, opts Options) (*remote, error) {
+	sess, err := registry.NewSession(ctx, opts.Registry, ref)
 	if err != nil {
-		return nil, fmt.Errorf("base %s: %w", ref, err)
+		return nil, fmt.Errorf("base %w", err)
 	}
 	return &remote{
-		ref: ref, opts: opts, creds: creds, cache: newBlobCache(opts.CacheDir),
-		progress: progress, resolver: res,
+		ref: ref, offline: opts.Registry != nil && opts.Registry.Offline, sess: sess,
+		cache: cache.New(opts.CacheDir), progress: opts.Progress,
 	}, nil
 }
 
@@ -44,30 +46,30 @@ func newRemote(ctx context.Context, ref Reference, opts *RegistryOptions, progre
 // request; offline, a tag resolves to what it last resolved to.
 func (rem *remote) resolve(ctx context.Context) (ocispec.Descriptor, error) {
 	key := rem.ref.String()
-	if desc, ok := rem.cache.getRef(key); ok && (rem.ref.Digest != "" || rem.opts.Offline) && rem.cache.has(desc) {
+	if desc, ok := rem.cache.Ref(key); ok && (rem.ref.Digest != "" || rem.offline) && rem.cache.Has(desc) {
 		return desc, nil
 	}
 	if desc, ok := rem.cachedByDigest(); ok {
 		return desc, nil
 	}
-	if rem.opts.Offline {
+	if rem.offline {
 		return ocispec.Descriptor{}, fmt.Errorf("base %s: no cached manifest for this reference in %s; build once online: %w",
-			rem.ref, rem.cacheDir(), ErrOffline)
+			rem.ref, rem.cacheDir(), registry.ErrOffline)
 	}
-	_, desc, err := rem.resolver.Resolve(ctx, key)
+	_, desc, err := rem.sess.Resolver.Resolve(ctx, key)
 	if err != nil {
-		return ocispec.Descriptor{}, wrapRegistryErr("pull", rem.ref, rem.creds, err)
+		return ocispec.Descriptor{}, rem.sess.Explain("pull", err)
 	}
 	if rem.ref.Digest != "" && desc.Digest != rem.ref.Digest {
-		return ocispec.Descriptor{}, fmt.Errorf("base %s: registry returned %s: %w", rem.ref, desc.Digest, ErrDigestMismatch)
+		return ocispec.Descriptor{}, fmt.Errorf("base %s: registry returned %s: %w", rem.ref, desc.Digest, imageio.ErrDigestMismatch)
 	}
-	if isSchema1(desc.MediaType) {
+	if imageio.IsSchema1(desc.MediaType) {
 		// Refused before fetching: registries serve manifests only from
 		// /manifests/, and containerd fetches schema 1 from /blobs/ (404).
 		return ocispec.Descriptor{}, fmt.Errorf("base %s: %s: %w: %s", rem.ref, desc.Digest, ErrUnsupported, schema1Hint)
 	}
 	desc = ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
-	if err := rem.cache.putRef(key, desc); err != nil {
+	if err := rem.cache.PutRef(key, desc); err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	return desc, nil
@@ -78,22 +80,22 @@ func (rem *remote) cacheDir() string {
 	if rem.cache == nil {
 		return "(no cache directory)"
 	}
-	return rem.cache.dir
+	return rem.cache.Dir()
 }
 
 // open fetches desc from the registry (no cache), unverified; its errors,
 // including those of reading, name the reference and what to try.
 func (rem *remote) open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
-	if rem.opts.Offline {
+	if rem.offline {
 		return nil, fmt.Errorf("base %s: blob %s (%s, %d bytes) is not in the cache %s: %w",
-			rem.ref, desc.Digest, desc.MediaType, desc.Size, rem.cacheDir(), ErrOffline)
+			rem.ref, desc.Digest, desc.MediaType, desc.Size, rem.cacheDir(), registry.ErrOffline)
 	}
-	rem.fetcherOnce.Do(func() { rem.fetcher, rem.fetcherErr = rem.resolver.Fetcher(ctx, rem.ref.Name()) })
+	rem.fetcherOnce.Do(func() { rem.fetcher, rem.fetcherErr = rem.sess.Resolver.Fetcher(ctx, rem.ref.Name()) })
 	if rem.fetcherErr != nil {
-		return nil, wrapRegistryErr("pull", rem.ref, rem.creds, rem.fetcherErr)
+		return nil, rem.sess.Explain("pull", rem.fetcherErr)
 	}
 	explain := func(err error) error {
-		return wrapRegistryErr("pull", rem.ref, rem.creds, fmt.Errorf("blob %s: %w", desc.Digest, err))
+		return rem.sess.Explain("pull", fmt.Errorf("blob %s: %w", desc.Digest, err))
 	}
 	rc, err := rem.fetcher.Fetch(ctx, desc)
 	if err != nil {
@@ -125,12 +127,12 @@ func (rem *remote) cachedByDigest() (ocispec.Descriptor, bool) {
 	if rem.cache == nil || rem.ref.Digest == "" || rem.ref.Digest.Validate() != nil {
 		return ocispec.Descriptor{}, false
 	}
-	fi, err := os.Stat(rem.cache.path(rem.ref.Digest))
+	fi, err := os.Stat(rem.cache.BlobPath(rem.ref.Digest))
 	if err != nil || fi.Size() > maxJSON {
 		return ocispec.Descriptor{}, false
 	}
 	desc := ocispec.Descriptor{Digest: rem.ref.Digest, Size: fi.Size()}
-	data, err := rem.cache.readAll(desc)
+	data, err := rem.cache.ReadAll(desc)
 	if err != nil {
 		return ocispec.Descriptor{}, false
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/resolve"
 )
@@ -35,11 +36,11 @@ func TestRegistrySchema1Refused(t *testing.T) {
 	reg, _, _ := seeded(t, registrytest.Options{})
 	signed, unsigned := schema1Manifest(true), schema1Manifest(false)
 	d := digest.FromBytes(signed)
-	jws := http.Header{"Content-Type": {resolve.MediaTypeDockerSchema1JWS}, "Docker-Content-Digest": {d.String()}}
+	jws := http.Header{"Content-Type": {imageio.MediaTypeDockerSchema1JWS}, "Docker-Content-Digest": {d.String()}}
 	reg.Inject(registrytest.Fault{Path: "/manifests/signed", Status: http.StatusOK, Header: jws, Body: signed})
 	reg.Inject(registrytest.Fault{Path: "/manifests/" + d.String(), Status: http.StatusOK, Header: jws, Body: signed})
 	reg.Inject(registrytest.Fault{Path: "/manifests/unsigned", Status: http.StatusOK,
-		Header: http.Header{"Content-Type": {resolve.MediaTypeDockerSchema1}}, Body: unsigned})
+		Header: http.Header{"Content-Type": {imageio.MediaTypeDockerSchema1}}, Body: unsigned})
 	say := regexp.MustCompile(`(?i)schema ?1.*push`)
 	for _, ref := range []string{"lib/busybox:signed", "lib/busybox@" + d.String(), "lib/busybox:unsigned"} {
 		_, err := resolve.Open(context.Background(), reg.Host+"/"+ref, resolve.Options{})

@@ -12,8 +12,10 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 )
 
@@ -32,7 +34,7 @@ func seeded(t *testing.T, opts registrytest.Options) (*registrytest.Registry, te
 func TestRegistryPullByTagAndDigest(t *testing.T) {
 	reg, info, top := seeded(t, registrytest.Options{})
 	ctx := context.Background()
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
+	ropts := resolve.Options{CacheDir: t.TempDir()}
 	refs := []string{
 		reg.Host + "/lib/busybox:1",
 		reg.Host + "/lib/busybox@" + top.Digest.String(),
@@ -40,7 +42,7 @@ func TestRegistryPullByTagAndDigest(t *testing.T) {
 	}
 	for _, ref := range refs {
 		t.Run(ref[len(reg.Host):], func(t *testing.T) {
-			b, err := resolve.Open(ctx, ref, resolve.Options{Registry: ropts})
+			b, err := resolve.Open(ctx, ref, ropts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,9 +89,9 @@ func TestRegistryPlatforms(t *testing.T) {
 func TestRegistryLazyVerifiedCachedLayers(t *testing.T) {
 	reg, info, top := seeded(t, registrytest.Options{})
 	ctx := context.Background()
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
+	ropts := resolve.Options{CacheDir: t.TempDir()}
 	ref := reg.Host + "/lib/busybox@" + top.Digest.String()
-	b, err := resolve.Open(ctx, ref, resolve.Options{Registry: ropts})
+	b, err := resolve.Open(ctx, ref, ropts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,18 +112,18 @@ func TestRegistryLazyVerifiedCachedLayers(t *testing.T) {
 
 	// A rebuild with a digest-pinned base makes no request at all.
 	reg.Counter.Reset()
-	if _, err := resolve.Open(ctx, ref, resolve.Options{Registry: ropts}); err != nil {
+	if _, err := resolve.Open(ctx, ref, ropts); err != nil {
 		t.Fatal(err)
 	}
 	if reqs := reg.Counter.Requests(); len(reqs) != 0 {
 		t.Fatalf("pinned rebuild sent %d requests: %v", len(reqs), reqs)
 	}
 	// A tag costs one HEAD.
-	if _, err := resolve.Open(ctx, reg.Host+"/lib/busybox:1", resolve.Options{Registry: ropts}); err != nil {
+	if _, err := resolve.Open(ctx, reg.Host+"/lib/busybox:1", ropts); err != nil {
 		t.Fatal(err)
 	}
 	reg.Counter.Reset()
-	if _, err := resolve.Open(ctx, reg.Host+"/lib/busybox:1", resolve.Options{Registry: ropts}); err != nil {
+	if _, err := resolve.Open(ctx, reg.Host+"/lib/busybox:1", ropts); err != nil {
 		t.Fatal(err)
 	}
 	if reqs := reg.Counter.Requests(); len(reqs) != 1 || reqs[0].Method != http.MethodHead {
@@ -136,23 +138,23 @@ func TestRegistryOffline(t *testing.T) {
 	ctx := context.Background()
 	cache := t.TempDir()
 	ref := reg.Host + "/lib/busybox:1"
-	off := &resolve.RegistryOptions{CacheDir: cache, Offline: true}
-	_, err := resolve.Open(ctx, ref, resolve.Options{Registry: off})
-	if !errors.Is(err, resolve.ErrOffline) || !strings.Contains(err.Error(), cache) {
-		t.Fatalf("empty cache offline: err = %v, want ErrOffline naming the cache", err)
+	off := resolve.Options{CacheDir: cache, Registry: &registry.Options{Offline: true}}
+	_, err := resolve.Open(ctx, ref, off)
+	if !errors.Is(err, registry.ErrOffline) || !strings.Contains(err.Error(), cache) {
+		t.Fatalf("empty cache offline: err = %v, want registry.ErrOffline naming the cache", err)
 	}
-	if _, err := resolve.Open(ctx, ref, resolve.Options{Registry: &resolve.RegistryOptions{CacheDir: cache}}); err != nil {
+	if _, err := resolve.Open(ctx, ref, resolve.Options{CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	reg.Counter.Reset()
-	b, err := resolve.Open(ctx, ref, resolve.Options{Registry: off})
+	b, err := resolve.Open(ctx, ref, off)
 	if err != nil {
 		t.Fatalf("offline after an online build: %v", err)
 	}
 	layer := info.Image(t, "linux/amd64").Layers[0]
 	_, err = b.Blobs.Open(ctx, layer)
-	if !errors.Is(err, resolve.ErrOffline) || !strings.Contains(err.Error(), layer.Digest.String()) {
-		t.Fatalf("uncached layer offline: err = %v, want ErrOffline naming the blob", err)
+	if !errors.Is(err, registry.ErrOffline) || !strings.Contains(err.Error(), layer.Digest.String()) {
+		t.Fatalf("uncached layer offline: err = %v, want registry.ErrOffline naming the blob", err)
 	}
 	if reqs := reg.Counter.Requests(); len(reqs) != 0 {
 		t.Fatalf("offline sent requests: %v", reqs)
@@ -176,8 +178,8 @@ func TestRegistryNotFound(t *testing.T) {
 func TestRegistryDigestMismatch(t *testing.T) {
 	reg, info, _ := seeded(t, registrytest.Options{})
 	ctx := context.Background()
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir()}
-	b, err := resolve.Open(ctx, reg.Host+"/lib/busybox:1", resolve.Options{Registry: ropts})
+	ropts := resolve.Options{CacheDir: t.TempDir()}
+	b, err := resolve.Open(ctx, reg.Host+"/lib/busybox:1", ropts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +191,8 @@ func TestRegistryDigestMismatch(t *testing.T) {
 	}
 	_, err = io.Copy(io.Discard, rc)
 	rc.Close()
-	if !errors.Is(err, resolve.ErrDigestMismatch) {
-		t.Fatalf("corrupted layer: err = %v, want ErrDigestMismatch", err)
+	if !errors.Is(err, imageio.ErrDigestMismatch) {
+		t.Fatalf("corrupted layer: err = %v, want imageio.ErrDigestMismatch", err)
 	}
 	if p := b.Blobs.(resolve.Pather).Path(layer); p != "" {
 		t.Fatalf("corrupted layer was cached at %s", p)
@@ -237,7 +239,7 @@ func TestRegistryHostsDirMirror(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(hostDir, "hosts.toml"), []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b, err := resolve.Open(context.Background(), origin.Host+"/lib/busybox:1", resolve.Options{Registry: &resolve.RegistryOptions{HostsDir: dir}})
+	b, err := resolve.Open(context.Background(), origin.Host+"/lib/busybox:1", resolve.Options{Registry: &registry.Options{HostsDir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}

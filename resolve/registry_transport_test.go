@@ -15,6 +15,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/internal/registrytest"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 )
 
@@ -33,11 +34,11 @@ func TestRegistryRedirectedBlobs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			opts.RedirectBlobs = true
 			reg, info, top := seeded(t, opts)
-			ropts := &resolve.RegistryOptions{CacheDir: t.TempDir(), CAFiles: caFiles(reg)}
+			ropts := resolve.Options{CacheDir: t.TempDir(), Registry: &registry.Options{CAFiles: caFiles(reg)}}
 			if opts.Auth != registrytest.Anonymous {
-				ropts.AuthFiles = []string{registrytest.DockerConfig(t, t.TempDir(), reg.Host, testUser, testPassword)}
+				ropts.Registry.AuthFiles = []string{registrytest.DockerConfig(t, t.TempDir(), reg.Host, testUser, testPassword)}
 			}
-			b, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", resolve.Options{Registry: ropts})
+			b, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", ropts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,8 +70,8 @@ func TestRegistryRetriesTransientFailures(t *testing.T) {
 	reg.Inject(registrytest.Fault{Path: "/manifests/", Times: 2, Status: http.StatusServiceUnavailable})
 	reg.Inject(registrytest.Fault{Method: http.MethodGet, Path: layer.Digest.String(), Times: 1,
 		Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}}})
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir(), RetryBackoff: time.Millisecond}
-	b, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", resolve.Options{Registry: ropts})
+	ropts := resolve.Options{CacheDir: t.TempDir(), Registry: &registry.Options{RetryBackoff: time.Millisecond}}
+	b, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", ropts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +94,12 @@ func TestRegistryPersistentFailure(t *testing.T) {
 	// containerd sends a request up to 5 times (again after every 429, once
 	// more after a repeated 5xx) and ybuild's transport retries each send.
 	const most = 5 * (retries + 1)
-	ropts := &resolve.RegistryOptions{Retries: retries, RetryBackoff: time.Millisecond, CacheDir: t.TempDir()}
+	ropts := resolve.Options{CacheDir: t.TempDir(), Registry: &registry.Options{Retries: retries, RetryBackoff: time.Millisecond}}
 	for _, status := range []int{http.StatusInternalServerError, http.StatusTooManyRequests} {
 		reg.ClearFaults()
 		reg.Counter.Reset()
 		reg.Inject(registrytest.Fault{Path: "/manifests/", Status: status})
-		_, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", resolve.Options{Registry: ropts})
+		_, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", ropts)
 		if err == nil || !strings.Contains(err.Error(), reg.Host+"/lib/busybox") || !strings.Contains(err.Error(), strconv.Itoa(status)) {
 			t.Fatalf("err = %v, want a %d error naming %s/lib/busybox", err, status, reg.Host)
 		}
@@ -111,7 +112,7 @@ func TestRegistryPersistentFailure(t *testing.T) {
 
 	// The same for a layer, whose download starts at the first Read.
 	reg.ClearFaults()
-	b, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", resolve.Options{Registry: ropts})
+	b, err := resolve.Open(context.Background(), reg.Host+"/lib/busybox:1", ropts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,9 +189,9 @@ func caFiles(reg *registrytest.Registry) []string {
 func TestRegistryBrokenBlobBody(t *testing.T) {
 	reg, info, _ := seeded(t, registrytest.Options{})
 	ctx := context.Background()
-	ropts := &resolve.RegistryOptions{CacheDir: t.TempDir(), RetryBackoff: time.Millisecond}
+	ropts := resolve.Options{CacheDir: t.TempDir(), Registry: &registry.Options{RetryBackoff: time.Millisecond}}
 	ref := reg.Host + "/lib/busybox:1"
-	b, err := resolve.Open(ctx, ref, resolve.Options{Registry: ropts})
+	b, err := resolve.Open(ctx, ref, ropts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +213,7 @@ func TestRegistryBrokenBlobBody(t *testing.T) {
 	checkCache(t, ropts.CacheDir, always, false)
 
 	reg.ClearFaults()
-	b, err = resolve.Open(ctx, ref, resolve.Options{Registry: ropts})
+	b, err = resolve.Open(ctx, ref, ropts)
 	if err != nil {
 		t.Fatal(err)
 	}

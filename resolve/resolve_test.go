@@ -11,6 +11,7 @@ import (
 	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/testbase"
 )
 
@@ -188,11 +189,11 @@ func TestOpenDetails(t *testing.T) {
 			t.Fatal(err)
 		}
 		im := b.Images[0]
-		if im.Manifest.MediaType != MediaTypeDockerManifest || im.Desc.MediaType != MediaTypeDockerManifest {
+		if im.Manifest.MediaType != imageio.MediaTypeDockerManifest || im.Desc.MediaType != imageio.MediaTypeDockerManifest {
 			t.Errorf("manifest media type %q", im.Manifest.MediaType)
 		}
 		for i, l := range im.Manifest.Layers {
-			if l.Digest != f.docker.Images[0].DiffIDs[i] || l.MediaType != MediaTypeDockerLayer {
+			if l.Digest != f.docker.Images[0].DiffIDs[i] || l.MediaType != imageio.MediaTypeDockerLayer {
 				t.Errorf("layer %d = %s %s, want the diff id, uncompressed", i, l.MediaType, l.Digest)
 			}
 		}
@@ -205,7 +206,7 @@ func TestOpenDetails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b.Images[0].Manifest.Layers[0].MediaType != MediaTypeDockerLayerGzip {
+		if b.Images[0].Manifest.Layers[0].MediaType != imageio.MediaTypeDockerLayerGzip {
 			t.Errorf("layer media type %s", b.Images[0].Manifest.Layers[0].MediaType)
 		}
 	})

@@ -8,6 +8,8 @@ import (
 
 	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // DefaultPlatform is the platform taken from an index base when none is asked
@@ -81,7 +83,7 @@ func selectFromIndex(ctx context.Context, src BlobSource, data []byte, opts Opti
 func candidates(ctx context.Context, src BlobSource, entries []ocispec.Descriptor) ([]*candidate, error) {
 	var out []*candidate
 	for _, d := range entries {
-		if d.Annotations[AnnotationReferenceType] == AttestationManifest || !IsManifest(d.MediaType) {
+		if d.Annotations[annotationReferenceType] == attestationManifest || !imageio.IsManifest(d.MediaType) {
 			continue
 		}
 		c := &candidate{desc: d}

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // maxJSON bounds the size of manifests, indexes and configs read into memory.
@@ -36,20 +37,12 @@ var (
 	_ Pather   = (*dirSource)(nil)
 )
 
-// blobPath returns the path of d in the layout, rejecting malformed digests.
-func blobPath(d digest.Digest) (string, error) {
-	if err := d.Validate(); err != nil {
-		return "", fmt.Errorf("digest %q: %w", d, err)
-	}
-	return path.Join("blobs", d.Algorithm().String(), d.Encoded()), nil
-}
-
 // Open returns a verifying reader of desc's blob.
 func (s *dirSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, err := blobPath(desc.Digest)
+	p, err := imageio.BlobPath(desc.Digest)
 	if err != nil {
 		return nil, err
 	}
@@ -57,13 +50,13 @@ func (s *dirSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadC
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w: %w", desc.Digest, ErrInvalidBase, err)
 	}
-	return verify(f, desc)
+	return imageio.Verify(f, desc)
 }
 
 // Path returns the blob's file when it exists with the descriptor's size
 // (its digest is not checked here), else "".
 func (s *dirSource) Path(desc ocispec.Descriptor) string {
-	p, err := blobPath(desc.Digest)
+	p, err := imageio.BlobPath(desc.Digest)
 	if err != nil {
 		return ""
 	}
@@ -106,11 +99,11 @@ func (s *tarSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadC
 		return nil, err
 	}
 	if data, ok := s.mem[desc.Digest]; ok {
-		return verify(io.NopCloser(bytes.NewReader(data)), desc)
+		return imageio.Verify(io.NopCloser(bytes.NewReader(data)), desc)
 	}
 	name, ok := s.names[desc.Digest]
 	if !ok {
-		p, err := blobPath(desc.Digest)
+		p, err := imageio.BlobPath(desc.Digest)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +113,7 @@ func (s *tarSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadC
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w", desc.Digest, err)
 	}
-	return verify(r, desc)
+	return imageio.Verify(r, desc)
 }
 
 // open returns a reader of one member.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // scanTar indexes the regular files of a tar archive by cleaned name,
@@ -45,13 +47,12 @@ func scanTar(file string) (*tarSource, error) {
 
 // checkUncompressed refuses gzip and zstd compressed archives and rewinds f.
 func checkUncompressed(f *os.File, file string) error {
-	var magic [4]byte
+	var magic [imageio.MagicLen]byte
 	n, _ := io.ReadFull(f, magic[:])
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	m := string(magic[:n])
-	if strings.HasPrefix(m, "\x1f\x8b") || m == "\x28\xb5\x2f\xfd" {
+	if c := imageio.Sniff(magic[:n]); c == imageio.Gzip || c == imageio.Zstd {
 		return fmt.Errorf("%s: %w: compressed archive, decompress it first", file, ErrUnsupported)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
 )
@@ -64,7 +65,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return usageError{err}
 	}
-	if reg.CacheDir == "" && !o.noCache {
+	if o.registry.cache() == "" && !o.noCache {
 		fmt.Fprintln(stderr, "ybuild: no cache directory (set --cache-dir, XDG_CACHE_HOME or HOME): building without the layer and blob cache")
 	}
 	writers, err := outputWriters(b, o, reg, prog)
@@ -91,7 +92,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) er
 
 // assembleImage resolves the base and builds the image into a work directory
 // beside the first local output; cleanup removes the work directory.
-func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *resolve.RegistryOptions, prog resolve.Progress, writers []namedWriter) (*assemble.Image, func(), error) {
+func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *registry.Options, prog resolve.Progress, writers []namedWriter) (*assemble.Image, func(), error) {
 	plats, all, err := selectPlatforms(b, o.platforms)
 	if err != nil {
 		return nil, nil, err
@@ -101,7 +102,7 @@ func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *res
 		return nil, nil, usageError{err}
 	}
 	base, err := resolve.Open(ctx, b.Base, resolve.Options{
-		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: reg, Progress: prog,
+		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: reg, CacheDir: o.registry.cache(), Progress: prog,
 	})
 	if err != nil {
 		return nil, nil, err // resolve names the base
@@ -125,18 +126,18 @@ func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *res
 		Progress:       prog,
 		ForceIndex:     len(b.Platforms) > 0 && len(o.platforms) == 0,
 		SingleManifest: len(o.platforms) == 1 && !all,
-		LayerCacheDir:  layerCacheDir(o, reg),
+		LayerCacheDir:  layerCacheDir(o),
 	})
 	return img, cleanup, err
 }
 
 // layerCacheDir is the layer cache: the blob cache directory, unless
 // --no-cache.
-func layerCacheDir(o *buildOptions, reg *resolve.RegistryOptions) string {
-	if o.noCache || reg == nil {
+func layerCacheDir(o *buildOptions) string {
+	if o.noCache {
 		return ""
 	}
-	return reg.CacheDir
+	return o.registry.cache()
 }
 
 // workParent picks a directory for the work area: beside the first local

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/cache"
 )
 
 // defaultPruneAge is how long `ybuild cache prune` keeps unused entries.
@@ -53,7 +53,7 @@ func newCachePruneCmd(stdout io.Writer) *cobra.Command {
 			if all {
 				cutoff = time.Now().Add(24 * time.Hour) // everything, even files written just now
 			}
-			st, err := assemble.PruneCache(dir, cutoff)
+			st, err := cache.Prune(dir, cutoff)
 			if err != nil {
 				return err
 			}

@@ -53,7 +53,7 @@ func newInspectCmd(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			ref := strings.TrimPrefix(args[0], "docker://")
-			base, err := resolve.Open(cmd.Context(), ref, resolve.Options{Dir: cwd, AllPlatforms: true, Registry: ropts})
+			base, err := resolve.Open(cmd.Context(), ref, resolve.Options{Dir: cwd, AllPlatforms: true, Registry: ropts, CacheDir: reg.cache()})
 			if err != nil {
 				return fmt.Errorf("inspect %s: %w", args[0], err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
 )
@@ -25,7 +26,7 @@ type namedWriter struct {
 // outputWriters parses the destinations: -o flags (relative to the working
 // directory) replace the spec's outputs (relative to the spec); --push adds
 // one per tag; with none the default is oci:<specdir>/build/<name>.
-func outputWriters(b *spec.Build, o *buildOptions, reg *resolve.RegistryOptions, prog resolve.Progress) ([]namedWriter, error) {
+func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog resolve.Progress) ([]namedWriter, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, fmt.Errorf("working directory: %w", err)
@@ -65,7 +66,7 @@ func outputWriters(b *spec.Build, o *buildOptions, reg *resolve.RegistryOptions,
 
 // checkOffline refuses registry outputs with --offline before anything is
 // built: a push cannot be done from the cache.
-func checkOffline(out []namedWriter, reg *resolve.RegistryOptions) error {
+func checkOffline(out []namedWriter, reg *registry.Options) error {
 	if reg == nil || !reg.Offline {
 		return nil
 	}

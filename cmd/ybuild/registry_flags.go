@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/registry"
 )
 
 // registryFlags holds the registry flags (credentials, TLS, cache, push).
@@ -36,24 +36,26 @@ func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 // options builds the registry options from the flags and the environment:
 // credential files ($REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json or
 // ~/.docker/config.json, $XDG_RUNTIME_DIR/containers/auth.json,
-// $XDG_CONFIG_HOME/containers/auth.json) and the cache directory. Extra CAs
-// from SSL_CERT_FILE and SSL_CERT_DIR are honoured by Go's system pool.
-// Without --cache-dir, $XDG_CACHE_HOME or $HOME there is no cache
-// (CacheDir is empty).
-func (f *registryFlags) options() (*resolve.RegistryOptions, error) {
-	cache := f.cacheDir
-	if cache == "" {
-		// No $HOME and no XDG_CACHE_HOME: build without a cache.
-		cache, _ = defaultCacheDir()
-	}
-	return &resolve.RegistryOptions{
+// $XDG_CONFIG_HOME/containers/auth.json). Extra CAs from SSL_CERT_FILE and
+// SSL_CERT_DIR are honoured by Go's system pool.
+func (f *registryFlags) options() (*registry.Options, error) {
+	return &registry.Options{
 		AuthFiles: authFiles(f.authFile),
 		Insecure:  f.insecure,
 		CAFiles:   f.caFiles,
 		HostsDir:  f.hostsDir,
-		CacheDir:  cache,
 		Offline:   f.offline,
 	}, nil
+}
+
+// cache returns the cache directory: --cache-dir, else the default; ""
+// (no cache) without --cache-dir, $XDG_CACHE_HOME or $HOME.
+func (f *registryFlags) cache() string {
+	if f.cacheDir != "" {
+		return f.cacheDir
+	}
+	dir, _ := defaultCacheDir()
+	return dir
 }
 
 // pushOutputs returns the docker:// outputs that --push adds for tags.

@@ -1,7 +1,6 @@
 // Package blobfile holds the file operations that the blob stores share:
-// the registry blob cache (resolve), the layer cache (assemble) and OCI
-// layouts (output). Files appear only whole, by rename; blobs are checked
-// against their descriptors.
+// the cache (package cache) and OCI layouts (output). Files appear only
+// whole, by rename; blobs are checked against their descriptors.
 package blobfile
 
 import (
@@ -13,20 +12,15 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
-	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-)
 
-// Path is the file of the blob d in a store rooted at root:
-// root/blobs/<algorithm>/<hex>, as in an OCI layout.
-func Path(root string, d digest.Digest) string {
-	return filepath.Join(root, "blobs", d.Algorithm().String(), d.Encoded())
-}
+	"github.com/ybuild/ybuild/imageio"
+)
 
 // Verify reports whether path is a regular file holding exactly desc's
 // content (size and digest). It stops early when ctx is done.
 func Verify(ctx context.Context, path string, desc ocispec.Descriptor) bool {
-	if desc.Digest.Validate() != nil {
+	if imageio.CheckDescriptor(desc) != nil {
 		return false
 	}
 	f, err := os.Open(path)
@@ -38,9 +32,8 @@ func Verify(ctx context.Context, path string, desc ocispec.Descriptor) bool {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != desc.Size {
 		return false
 	}
-	v := desc.Digest.Verifier()
-	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
-	return err == nil && n == desc.Size && v.Verified()
+	_, err = io.Copy(io.Discard, imageio.WithContext(ctx, imageio.NewReader(f, desc)))
+	return err == nil
 }
 
 // SameFile reports whether a and b both exist and are one file (hard links).
@@ -115,18 +108,4 @@ func WriteFileAtomic(path string, perm fs.FileMode, data []byte) error {
 		_, err := f.Write(data)
 		return err
 	})
-}
-
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads unless ctx is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

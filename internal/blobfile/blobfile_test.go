@@ -40,7 +40,7 @@ func TestVerifyAndLinkReplace(t *testing.T) {
 	dir := t.TempDir()
 	data := []byte("blob")
 	desc := ocispec.Descriptor{Digest: digest.FromBytes(data), Size: int64(len(data))}
-	src := Path(dir, desc.Digest)
+	src := filepath.Join(dir, "blobs", "sha256", desc.Digest.Encoded())
 	if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
 		t.Fatal(err)
 	}

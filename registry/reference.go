@@ -1,4 +1,4 @@
-package resolve
+package registry
 
 import (
 	"fmt"
@@ -92,9 +92,9 @@ func (r Reference) Hostname() string {
 	return h
 }
 
-// SourceAnnotation returns containerd's descriptor annotation key and value
+// sourceAnnotation returns containerd's descriptor annotation key and value
 // that ask a pusher on the same registry to mount blobs from this
 // repository: containerd.io/distribution.source.<hostname>=<path>.
-func (r Reference) SourceAnnotation() (key, value string) {
+func (r Reference) sourceAnnotation() (key, value string) {
 	return "containerd.io/distribution.source." + r.Hostname(), r.Path
 }

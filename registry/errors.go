@@ -1,4 +1,4 @@
-package resolve
+package registry
 
 import (
 	"crypto/tls"
@@ -10,13 +10,19 @@ import (
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	remoteerrors "github.com/containerd/containerd/v2/core/remotes/errors"
 	"github.com/containerd/errdefs"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
-// Registry errors, in addition to ErrNotFound, ErrDigestMismatch,
-// ErrUnsupported and ErrNoMatchingPlatform (errors.go), which registry bases
-// use too: a missing repository or tag wraps ErrNotFound, a schema 1
-// manifest ErrUnsupported.
+// Registry errors. Every error of Explain wraps at most one of them, or
+// imageio.ErrDigestMismatch; check with errors.Is.
 var (
+	// ErrNotFound is returned when the registry has no such repository, tag
+	// or blob.
+	ErrNotFound = errors.New("not found")
+	// ErrUnsupported is returned for content ybuild cannot use, such as
+	// Docker schema 1 manifests.
+	ErrUnsupported = errors.New("unsupported base image")
 	// ErrUnauthorized is returned when the registry refuses access (401/403):
 	// missing or wrong credentials, or no permission on the repository.
 	ErrUnauthorized = errors.New("unauthorized")
@@ -33,7 +39,7 @@ var (
 func classifyRemoteErr(err error) (sentinel error, hint string) {
 	var status remoteerrors.ErrUnexpectedStatus
 	switch {
-	case errors.Is(err, ErrOffline), errors.Is(err, ErrDigestMismatch),
+	case errors.Is(err, ErrOffline), errors.Is(err, imageio.ErrDigestMismatch),
 		errors.Is(err, ErrUnsupported), errors.Is(err, ErrCredentials),
 		errors.Is(err, ErrUnauthorized), errors.Is(err, ErrNotFound):
 		return nil, ""

@@ -1,4 +1,4 @@
-package resolve
+package registry
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type retryPolicy struct {
 }
 
 // retryPolicy returns the options' policy with defaults filled in.
-func (o *RegistryOptions) retryPolicy() retryPolicy {
+func (o *Options) retryPolicy() retryPolicy {
 	p := retryPolicy{retries: o.Retries, backoff: o.RetryBackoff, budget: defaultRetryBudget}
 	if p.retries == 0 {
 		p.retries = defaultRetries

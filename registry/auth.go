@@ -1,4 +1,4 @@
-package resolve
+package registry
 
 import (
 	"context"
@@ -17,15 +17,17 @@ import (
 // wins), including their credsStore and credHelpers. It remembers, per host,
 // where the credentials came from, so errors can say so without the secret.
 type credentials struct {
+	ctx   context.Context // the session's: containerd's callback has none
 	files []string
 
 	mu    sync.Mutex
 	found map[string]string // endpoint host → source ("" when none)
 }
 
-// credentials returns the lookup for the options' auth files.
-func (o *RegistryOptions) credentials() *credentials {
-	return &credentials{files: o.AuthFiles, found: map[string]string{}}
+// credentials returns the lookup for the options' auth files; credential
+// helpers run under ctx.
+func (o *Options) credentials(ctx context.Context) *credentials {
+	return &credentials{ctx: ctx, files: o.AuthFiles, found: map[string]string{}}
 }
 
 // lookup is containerd's credentials callback. host is the endpoint host
@@ -35,7 +37,7 @@ func (o *RegistryOptions) credentials() *credentials {
 func (c *credentials) lookup(host string) (string, string, error) {
 	key := orascreds.ServerAddressFromHostname(host)
 	for _, f := range c.files {
-		user, secret, src, err := lookupFile(f, key)
+		user, secret, src, err := lookupFile(c.ctx, f, key)
 		if err != nil {
 			return "", "", err
 		}
@@ -67,7 +69,7 @@ func (c *credentials) source(host string) (string, bool) {
 // lookupFile reads credentials for key from one config file, through its
 // credential helper when it names one. It returns the source: the file, or
 // "docker-credential-NAME (from FILE)".
-func lookupFile(file, key string) (user, secret, src string, err error) {
+func lookupFile(ctx context.Context, file, key string) (user, secret, src string, err error) {
 	helper, err := helperFor(file, key)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", "", "", nil
@@ -79,7 +81,7 @@ func lookupFile(file, key string) (user, secret, src string, err error) {
 	if err != nil {
 		return "", "", "", fmt.Errorf("credentials %s: %w", file, err)
 	}
-	cred, err := store.Get(context.Background(), key)
+	cred, err := store.Get(ctx, key)
 	if err != nil {
 		return "", "", "", fmt.Errorf("credentials for %s from %s: %w: %w", key, describeSource(file, helper), ErrCredentials, err)
 	}

@@ -1,8 +1,8 @@
-package resolve
+package registry
 
 import (
+	"context"
 	"encoding/base64"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,9 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func TestParseReference(t *testing.T) {
@@ -49,7 +46,7 @@ func TestDockerHubCredentialKey(t *testing.T) {
 	auth := base64.StdEncoding.EncodeToString([]byte("hubuser:hubpass"))
 	cfg := filepath.Join(dir, "config.json")
 	os.WriteFile(cfg, []byte(`{"auths":{"https://index.docker.io/v1/":{"auth":"`+auth+`"}}}`), 0o600)
-	c := (&RegistryOptions{AuthFiles: []string{cfg}}).credentials()
+	c := (&Options{AuthFiles: []string{cfg}}).credentials(context.Background())
 	user, secret, err := c.lookup("registry-1.docker.io")
 	if err != nil || user != "hubuser" || secret != "hubpass" {
 		t.Fatalf("lookup = %q, %v", user, err)
@@ -106,34 +103,5 @@ func TestRetryTransport(t *testing.T) {
 	post, _ := http.NewRequest(http.MethodPut, srv2.URL, io.NopCloser(strings.NewReader("x")))
 	if replayable(post) {
 		t.Fatal("PUT with a stream is replayable")
-	}
-}
-
-func TestCacheVerifiesBeforeCommit(t *testing.T) {
-	c := newBlobCache(t.TempDir())
-	data := []byte("layer data")
-	desc := ocispec.Descriptor{Digest: digest.FromBytes(data), Size: int64(len(data))}
-	bad := newDigestReader(io.NopCloser(strings.NewReader("LAYER DATA")), desc)
-	bad.sink, _ = c.writer(desc)
-	if _, err := io.ReadAll(bad); !errors.Is(err, ErrDigestMismatch) {
-		t.Fatalf("err = %v, want ErrDigestMismatch", err)
-	}
-	bad.Close()
-	// An interrupted download: closed before EOF.
-	part := newDigestReader(io.NopCloser(strings.NewReader(string(data))), desc)
-	part.sink, _ = c.writer(desc)
-	part.Read(make([]byte, 3))
-	part.Close()
-	entries, _ := os.ReadDir(filepath.Dir(c.path(desc.Digest)))
-	if c.has(desc) || len(entries) != 0 {
-		t.Fatalf("cache holds %d files after failed downloads", len(entries))
-	}
-	good := newDigestReader(io.NopCloser(strings.NewReader(string(data))), desc)
-	good.sink, _ = c.writer(desc)
-	if _, err := io.ReadAll(good); err != nil || !c.has(desc) {
-		t.Fatalf("good download: %v, cached %v", err, c.has(desc))
-	}
-	if got, _ := c.readAll(desc); string(got) != string(data) {
-		t.Fatalf("cached %q", got)
 	}
 }

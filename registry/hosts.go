@@ -1,4 +1,4 @@
-package resolve
+package registry
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // newResolver returns a containerd resolver for the registry options, with a
 // fresh push tracker: the tracker is keyed by blob, not by repository, so
 // every target repository needs its own.
-func (o *RegistryOptions) newResolver(ctx context.Context, creds *credentials) (remotes.Resolver, error) {
+func (o *Options) newResolver(ctx context.Context, creds *credentials) (remotes.Resolver, error) {
 	hosts, err := o.hosts(ctx, creds)
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func (o *RegistryOptions) newResolver(ctx context.Context, creds *credentials) (
 // plain HTTP; insecure hosts also skip certificate verification. Every
 // other host uses verified TLS, unless a hosts.toml says otherwise.
 // Redirects keep credentials on their origin (withRedirectAuth).
-func (o *RegistryOptions) hosts(ctx context.Context, creds *credentials) (docker.RegistryHosts, error) {
+func (o *Options) hosts(ctx context.Context, creds *credentials) (docker.RegistryHosts, error) {
 	secure, err := o.tlsConfig()
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (o *RegistryOptions) hosts(ctx context.Context, creds *credentials) (docker
 }
 
 // isInsecure reports whether host (host or host:port) was named insecure.
-func (o *RegistryOptions) isInsecure(host string) bool {
+func (o *Options) isInsecure(host string) bool {
 	if slices.Contains(o.Insecure, host) {
 		return true
 	}
@@ -81,7 +81,7 @@ func (o *RegistryOptions) isInsecure(host string) bool {
 }
 
 // tlsConfig returns the verified TLS config: the system pool plus CAFiles.
-func (o *RegistryOptions) tlsConfig() (*tls.Config, error) {
+func (o *Options) tlsConfig() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if len(o.CAFiles) == 0 {
 		return cfg, nil
@@ -105,7 +105,7 @@ func (o *RegistryOptions) tlsConfig() (*tls.Config, error) {
 
 // updateClient wraps the client's transport with retries (once) and, when
 // set, the test hook.
-func (o *RegistryOptions) updateClient(c *http.Client) error {
+func (o *Options) updateClient(c *http.Client) error {
 	if _, ok := c.Transport.(*retryTransport); ok {
 		return nil
 	}
