@@ -4,18 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
-	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/location"
 )
-
-// ErrPlatforms is returned when a docker archive is asked to hold several platforms.
-var ErrPlatforms = fmt.Errorf("%w: a docker archive holds one platform", ErrUsage)
 
 // dockerArchiveWriter writes docker-archive:FILE[:NAME:TAG]: a `docker
 // save` tarball that old and new docker, podman, skopeo and containerd load.
@@ -27,31 +23,33 @@ type dockerArchiveWriter struct {
 
 var _ Writer = (*dockerArchiveWriter)(nil)
 
+func init() { register(location.DockerArchive, newDockerArchiveWriter) }
+
 // newDockerArchiveWriter parses docker-archive:FILE[:NAME:TAG]; the
 // reference after the path, if any, replaces the spec's tags.
-func newDockerArchiveWriter(dest string, opts Options) (Writer, error) {
-	p, ref, _ := strings.Cut(strings.TrimPrefix(dest, dockerArchivePrefix), ":")
-	path, err := localPath(dest, dockerArchivePrefix, p, opts.Dir)
-	if err != nil {
-		return nil, err
-	}
+func newDockerArchiveWriter(dest string, loc location.Location, opts Options) (Writer, error) {
 	tags := opts.Tags
-	if ref != "" {
-		tags = []string{ref}
+	if loc.Ref != "" {
+		tags = []string{loc.Ref}
 	}
 	names, err := imageNames(tags, opts.Name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dest, err)
 	}
-	return &dockerArchiveWriter{dest: dest, path: path, names: names}, nil
+	return &dockerArchiveWriter{dest: dest, path: loc.Path, names: names}, nil
+}
+
+// Holds reports the archive file and its limit: a docker archive holds one
+// platform.
+func (w *dockerArchiveWriter) Holds() Holds {
+	return Holds{Dest: w.dest, Path: w.path, MaxPlatforms: 1, Name: "a docker archive"}
 }
 
 // Write writes the archive for img's only platform. The result's digest
 // is that platform's manifest.
 func (w *dockerArchiveWriter) Write(ctx context.Context, img *assemble.Image) (Result, error) {
-	if len(img.Manifests) != 1 {
-		return Result{}, fmt.Errorf("%s: %w, the build has %d (%s): pass --platform to pick one, or write oci: or oci-archive:",
-			w.dest, ErrPlatforms, len(img.Manifests), platformList(img))
+	if err := CheckPlatforms(w, imagePlatforms(img)); err != nil {
+		return Result{}, err
 	}
 	m := img.Manifests[0]
 	manifestJSON, index, err := w.metadata(m)
@@ -108,13 +106,15 @@ func (w *dockerArchiveWriter) metadata(m assemble.Manifest) (manifestJSON, index
 	return manifestJSON, index, err
 }
 
-// platformList names the platforms of img's manifests.
-func platformList(img *assemble.Image) string {
-	var out []string
+// imagePlatforms lists the platforms of img's manifests.
+func imagePlatforms(img *assemble.Image) []ocispec.Platform {
+	out := make([]ocispec.Platform, 0, len(img.Manifests))
 	for _, m := range img.Manifests {
 		if m.Desc.Platform != nil {
-			out = append(out, platforms.Format(*m.Desc.Platform))
+			out = append(out, *m.Desc.Platform)
+		} else {
+			out = append(out, ocispec.Platform{})
 		}
 	}
-	return strings.Join(out, ", ")
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/blobfile"
+	"github.com/ybuild/ybuild/location"
 )
 
 // layoutWriter writes oci:DIR[:REF].
@@ -25,6 +26,15 @@ type layoutWriter struct {
 }
 
 var _ Writer = (*layoutWriter)(nil)
+
+func init() {
+	register(location.OCI, func(dest string, loc location.Location, opts Options) (Writer, error) {
+		return &layoutWriter{dest: dest, dir: loc.Path, ref: loc.Ref, opts: opts}, nil
+	})
+}
+
+// Holds reports the layout directory; a layout holds any number of platforms.
+func (w *layoutWriter) Holds() Holds { return Holds{Dest: w.dest, Path: w.dir, Name: "an OCI layout"} }
 
 // Write adds img to the layout under its ref, replacing an entry with the
 // same ref and keeping the others. A new layout is built beside DIR and

@@ -7,6 +7,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/location"
 )
 
 // ociArchiveWriter writes oci-archive:FILE[:REF]: an OCI layout in a tar.
@@ -18,6 +19,17 @@ type ociArchiveWriter struct {
 }
 
 var _ Writer = (*ociArchiveWriter)(nil)
+
+func init() {
+	register(location.OCIArchive, func(dest string, loc location.Location, opts Options) (Writer, error) {
+		return &ociArchiveWriter{dest: dest, path: loc.Path, ref: loc.Ref, opts: opts}, nil
+	})
+}
+
+// Holds reports the archive file; an OCI archive holds any number of platforms.
+func (w *ociArchiveWriter) Holds() Holds {
+	return Holds{Dest: w.dest, Path: w.path, Name: "an OCI archive"}
+}
 
 // Write writes a new archive holding img under its ref, replacing FILE
 // atomically.

@@ -2,60 +2,35 @@ package output
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
+
+	"github.com/ybuild/ybuild/location"
 )
 
-// Destination prefixes of local outputs, the same transport names as skopeo.
-const (
-	layoutPrefix        = "oci:"
-	ociArchivePrefix    = "oci-archive:"
-	dockerArchivePrefix = "docker-archive:"
-)
-
-// Parse returns the writer for dest: oci:DIR[:REF], oci-archive:FILE[:REF],
+// Parse returns the writer for dest, an output location (see package
+// location): oci:DIR[:REF], oci-archive:FILE[:REF],
 // docker-archive:FILE[:NAME:TAG] or docker://REF. Relative paths are
-// relative to opts.Dir.
+// relative to opts.Dir. Errors wrap ErrUsage and name dest.
 func Parse(dest string, opts Options) (Writer, error) {
-	switch {
-	case strings.HasPrefix(dest, registryPrefix):
-		return newRegistryWriter(dest, opts)
-	case strings.HasPrefix(dest, ociArchivePrefix):
-		p, ref, err := localDest(dest, ociArchivePrefix, opts.Dir)
-		if err != nil {
-			return nil, err
-		}
-		return &ociArchiveWriter{dest: dest, path: p, ref: ref, opts: opts}, nil
-	case strings.HasPrefix(dest, dockerArchivePrefix):
-		return newDockerArchiveWriter(dest, opts)
-	case strings.HasPrefix(dest, layoutPrefix):
-		p, ref, err := localDest(dest, layoutPrefix, opts.Dir)
-		if err != nil {
-			return nil, err
-		}
-		return &layoutWriter{dest: dest, dir: p, ref: ref, opts: opts}, nil
+	loc, err := location.Parse(dest, location.Output)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w: %w", dest, ErrUsage, err)
 	}
-	return nil, fmt.Errorf("%q: %w: expected oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE or docker://REF", dest, ErrUsage)
+	newWriter, ok := writers[loc.Kind]
+	if !ok {
+		return nil, fmt.Errorf("%q: %w: ybuild cannot write %s outputs", dest, ErrUsage, loc.Kind)
+	}
+	return newWriter(dest, loc.Abs(opts.Dir), opts)
 }
 
-// localDest splits PREFIX PATH[:REF] at the first colon, as skopeo does,
-// and makes PATH absolute against dir.
-func localDest(dest, prefix, dir string) (path, ref string, err error) {
-	path, ref, _ = strings.Cut(strings.TrimPrefix(dest, prefix), ":")
-	if strings.ContainsAny(ref, "/@") {
-		return "", "", fmt.Errorf("%q: %w: the ref after the path may not contain '/' or '@'", dest, ErrUsage)
-	}
-	path, err = localPath(dest, prefix, path, dir)
-	return path, ref, err
-}
+// newWriter returns the writer of one kind of destination. dest is the
+// destination as written, loc its parse with an absolute path.
+type newWriter func(dest string, loc location.Location, opts Options) (Writer, error)
 
-// localPath makes the PATH of dest absolute against dir; it must not be empty.
-func localPath(dest, prefix, path, dir string) (string, error) {
-	if path == "" {
-		return "", fmt.Errorf("%q: %w: no path after %s", dest, ErrUsage, prefix)
-	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, path)
-	}
-	return filepath.Clean(path), nil
+// writers holds the constructor of every kind of output; each kind's file
+// registers its own.
+var writers = map[location.Kind]newWriter{}
+
+// register makes fn the constructor of kind k's writers.
+func register(k location.Kind, fn newWriter) {
+	writers[k] = fn
 }

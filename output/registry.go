@@ -3,14 +3,11 @@ package output
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/registry"
 )
-
-// registryPrefix is the destination prefix of registry outputs.
-const registryPrefix = "docker://"
 
 // registryWriter pushes an image to docker://REF.
 type registryWriter struct {
@@ -21,11 +18,20 @@ type registryWriter struct {
 
 var _ Writer = (*registryWriter)(nil)
 
+func init() { register(location.Registry, newRegistryWriter) }
+
+// Holds reports that a registry is not a local path and holds any number
+// of platforms.
+func (w *registryWriter) Holds() Holds { return Holds{Dest: w.dest, Name: "a registry"} }
+
 // newRegistryWriter returns a writer that pushes to docker://REF. REF is
 // normalised like a base reference (alpine → docker.io/library/alpine:latest).
-func newRegistryWriter(dest string, opts Options) (Writer, error) {
-	s := strings.TrimPrefix(dest, registryPrefix)
-	ref, err := registry.ParseReference(s)
+// With opts.Registry.Offline it fails: a push cannot be done from the cache.
+func newRegistryWriter(dest string, loc location.Location, opts Options) (Writer, error) {
+	if opts.Registry != nil && opts.Registry.Offline {
+		return nil, fmt.Errorf("%s: %w: --offline never contacts a registry, so it cannot push: drop --offline or write oci:, oci-archive: or docker-archive:", dest, ErrUsage)
+	}
+	ref, err := registry.ParseReference(loc.Ref)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", dest, ErrUsage, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/containerd/errdefs"
 
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/internal/inputerr"
 )
 
 // Registry errors. Every error of Explain wraps at most one of them, or
@@ -22,7 +23,7 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrUnsupported is returned for content ybuild cannot use, such as
 	// Docker schema 1 manifests.
-	ErrUnsupported = errors.New("unsupported base image")
+	ErrUnsupported = inputerr.New("unsupported base image")
 	// ErrUnauthorized is returned when the registry refuses access (401/403):
 	// missing or wrong credentials, or no permission on the repository.
 	ErrUnauthorized = errors.New("unauthorized")

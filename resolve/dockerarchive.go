@@ -14,7 +14,10 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/location"
 )
+
+func init() { registerLocal(location.DockerArchive, openDockerArchive) }
 
 // openDockerArchive opens docker-archive:FILE[:NAME:TAG|:@N]. An archive with
 // oci-layout (Docker 25+) is read through index.json; otherwise manifest.json

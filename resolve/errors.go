@@ -1,8 +1,7 @@
 package resolve
 
 import (
-	"errors"
-
+	"github.com/ybuild/ybuild/internal/inputerr"
 	"github.com/ybuild/ybuild/registry"
 )
 
@@ -13,7 +12,7 @@ import (
 var (
 	// ErrInvalidBase is returned for a malformed base: a layout without a valid
 	// oci-layout or index.json, a missing blob, unparsable JSON.
-	ErrInvalidBase = errors.New("invalid base image")
+	ErrInvalidBase = inputerr.New("invalid base image")
 	// ErrNotFound is returned when a reference names nothing in the base
 	// (a layout ref name, a docker-archive tag or index, a registry
 	// repository or tag). It is registry.ErrNotFound, so one check covers
@@ -21,10 +20,10 @@ var (
 	ErrNotFound = registry.ErrNotFound
 	// ErrAmbiguous is returned when a base holds several images and the
 	// reference does not say which one.
-	ErrAmbiguous = errors.New("ambiguous reference")
+	ErrAmbiguous = inputerr.New("ambiguous reference")
 	// ErrNoMatchingPlatform is returned when no image of the base matches a
 	// requested platform.
-	ErrNoMatchingPlatform = errors.New("no matching platform")
+	ErrNoMatchingPlatform = inputerr.New("no matching platform")
 	// ErrUnsupported is returned for bases ybuild cannot use, such as Docker
 	// schema1 manifests or compressed archives. It is registry.ErrUnsupported.
 	ErrUnsupported = registry.ErrUnsupported

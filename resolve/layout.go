@@ -8,10 +8,17 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/location"
 )
 
 // layoutVersion is the only imageLayoutVersion there is.
 const layoutVersion = "1.0.0"
+
+func init() {
+	registerLocal(location.OCI, openLayout)
+	registerLocal(location.OCIArchive, openOCIArchive)
+}
 
 // openLayout opens oci:DIR[:REF].
 func openLayout(ctx context.Context, dir, ref string, opts Options) (*Base, error) {

@@ -4,27 +4,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
+
+	"github.com/ybuild/ybuild/location"
 )
 
-// Reference prefixes of local bases.
-const (
-	scratchRef          = "scratch"
-	prefixOCI           = "oci:"
-	prefixOCIArchive    = "oci-archive:"
-	prefixDockerArchive = "docker-archive:"
-)
-
-// Open resolves ref to a base image with the platforms opts selects:
+// Open resolves ref, an image location (see package location), to a base
+// image with the platforms opts selects:
 //
 //   - scratch: an empty image per platform (default linux/amd64);
 //   - oci:DIR[:REF]: an OCI image layout; REF is a ref name or a digest and
 //     may be left out when index.json has one entry;
 //   - oci-archive:FILE[:REF]: the same in a tar, read in place;
 //   - docker-archive:FILE[:NAME:TAG | :@N]: a `docker save` archive;
-//   - anything else: a registry reference.
+//   - docker://REF or a bare REF: a registry reference.
 //
 // Relative paths are relative to opts.Dir. An index base gives the images of
 // the requested platforms (default linux/amd64, or all with
@@ -33,56 +26,61 @@ func Open(ctx context.Context, ref string, opts Options) (*Base, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var (
-		b   *Base
-		err error
-	)
-	switch {
-	case ref == scratchRef:
-		b, err = openScratch(opts)
-	case strings.HasPrefix(ref, prefixOCI):
-		b, err = openLocal(ctx, strings.TrimPrefix(ref, prefixOCI), opts, openLayout)
-	case strings.HasPrefix(ref, prefixOCIArchive):
-		b, err = openLocal(ctx, strings.TrimPrefix(ref, prefixOCIArchive), opts, openOCIArchive)
-	case strings.HasPrefix(ref, prefixDockerArchive):
-		b, err = openLocal(ctx, strings.TrimPrefix(ref, prefixDockerArchive), opts, openDockerArchive)
-	default:
-		return openRegistry(ctx, ref, opts)
-	}
+	loc, err := location.Parse(ref, location.Base)
 	if err != nil {
-		return nil, fmt.Errorf("base %s: %w", ref, err)
+		return nil, fmt.Errorf("base %q: %w: %w", ref, ErrInvalidBase, err)
 	}
-	return b, nil
+	open, ok := openers[loc.Kind]
+	if !ok {
+		return nil, fmt.Errorf("base %q: %w: ybuild cannot read %s bases", ref, ErrUnsupported, loc.Kind)
+	}
+	return open(ctx, loc, opts)
 }
 
-// opener opens a local base at path with an optional ref.
-type opener func(ctx context.Context, path, ref string, opts Options) (*Base, error)
+// opener opens a base at a parsed location; it names the base in its errors.
+type opener func(ctx context.Context, loc location.Location, opts Options) (*Base, error)
 
-// openLocal splits PATH[:REF], makes PATH absolute against opts.Dir and opens it.
-func openLocal(ctx context.Context, s string, opts Options, open opener) (*Base, error) {
-	p, ref := splitRef(s)
-	if p == "" {
-		return nil, fmt.Errorf("%w: no path", ErrInvalidBase)
-	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(opts.Dir, p)
-	}
-	return open(ctx, p, ref, opts)
+// openers holds the opener of every kind of base; each kind's file
+// registers its own.
+var openers = map[location.Kind]opener{}
+
+// register makes open the opener of kind k.
+func register(k location.Kind, open opener) {
+	openers[k] = open
+}
+
+// localOpener opens a local base at an absolute path with an optional ref.
+type localOpener func(ctx context.Context, path, ref string, opts Options) (*Base, error)
+
+// registerLocal registers a local kind: PATH is made absolute against
+// opts.Dir, PATH@N without :REF picks entry N, and errors are prefixed with
+// "base LOCATION: ".
+func registerLocal(k location.Kind, open localOpener) {
+	register(k, func(ctx context.Context, loc location.Location, opts Options) (*Base, error) {
+		name := loc.String()
+		loc = loc.Abs(opts.Dir)
+		p, ref := loc.Path, loc.Ref
+		if ref == "" {
+			p, ref = splitIndex(p)
+		}
+		b, err := open(ctx, p, ref, opts)
+		if err != nil {
+			return nil, fmt.Errorf("base %s: %w", name, err)
+		}
+		return b, nil
+	})
 }
 
 // atIndex matches a trailing @N (an entry index) in a path.
 var atIndex = regexp.MustCompile(`^(.+)(@[0-9]+)$`)
 
-// splitRef splits PATH[:REF] at the first colon, as skopeo does; PATH@N
-// (no colon) is PATH with ref @N unless a file PATH@N exists.
-func splitRef(s string) (path, ref string) {
-	if p, r, ok := strings.Cut(s, ":"); ok {
-		return p, r
-	}
-	if m := atIndex.FindStringSubmatch(s); m != nil {
-		if _, err := os.Stat(s); err != nil {
+// splitIndex splits PATH@N into PATH and ref @N, unless a file PATH@N
+// exists.
+func splitIndex(p string) (path, ref string) {
+	if m := atIndex.FindStringSubmatch(p); m != nil {
+		if _, err := os.Stat(p); err != nil {
 			return m[1], m[2]
 		}
 	}
-	return s, ""
+	return p, ""
 }

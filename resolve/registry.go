@@ -4,8 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/registry"
 )
+
+func init() {
+	register(location.Registry, func(ctx context.Context, loc location.Location, opts Options) (*Base, error) {
+		return openRegistry(ctx, loc.Ref, opts)
+	})
+}
 
 // openRegistry resolves a registry reference: the manifest or index (by
 // digest when pinned), the selected platforms' manifests and configs, each

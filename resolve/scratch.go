@@ -2,12 +2,15 @@ package resolve
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/location"
 )
 
 // scratchConfig is the minimal config of a scratch image, keys in this order.
@@ -18,6 +21,16 @@ type scratchConfig struct {
 	OSFeatures   []string       `json:"os.features,omitempty"`
 	Variant      string         `json:"variant,omitempty"`
 	RootFS       ocispec.RootFS `json:"rootfs"`
+}
+
+func init() {
+	register(location.Scratch, func(_ context.Context, _ location.Location, opts Options) (*Base, error) {
+		b, err := openScratch(opts)
+		if err != nil {
+			return nil, fmt.Errorf("base scratch: %w", err)
+		}
+		return b, nil
+	})
 }
 
 // openScratch returns an empty image per requested platform (default linux/amd64).

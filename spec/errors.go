@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ybuild/ybuild/internal/inputerr"
 )
 
 // ErrInvalid is matched (errors.Is) by every error about the spec itself:
 // YAML syntax, unknown fields, wrong types, failed validation and missing
 // sources.
-var ErrInvalid = errors.New("invalid build spec")
+var ErrInvalid = inputerr.New("invalid build spec")
 
 // Error is one problem in a spec file, with its place and its field path.
 // Error() reads like "build.yaml:12:9: layers[1].files[0].dst: must be an
@@ -55,8 +57,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is reports whether target is ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
+// Is reports whether target is ErrInvalid (or the class it belongs to,
+// inputerr.ErrInput).
+func (e *Error) Is(target error) bool { return target == ErrInvalid || target == inputerr.ErrInput }
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }

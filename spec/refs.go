@@ -10,26 +10,15 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+
+	"github.com/ybuild/ybuild/location"
 )
 
 // checkBase checks the base: scratch, a local transport, or a registry
-// reference.
+// reference, with or without docker://.
 func checkBase(s string) error {
-	if s == "scratch" {
-		return nil
-	}
-	for _, t := range []string{"oci:", "oci-archive:", "docker-archive:"} {
-		if rest, ok := strings.CutPrefix(s, t); ok {
-			if rest == "" || strings.HasPrefix(rest, ":") {
-				return fmt.Errorf("%s needs a path, got %q", t, s)
-			}
-			return nil
-		}
-	}
-	if _, err := reference.ParseNormalizedNamed(s); err != nil {
-		return fmt.Errorf("must be scratch, oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE or an image reference, got %q: %w", s, err)
-	}
-	return nil
+	_, err := location.Parse(s, location.Base)
+	return err
 }
 
 // checkTag checks a tag: a reference with a tag and no digest.
@@ -49,21 +38,8 @@ func checkTag(s string) error {
 
 // checkOutput checks an output destination's transport and path.
 func checkOutput(s string) error {
-	if ref, ok := strings.CutPrefix(s, "docker://"); ok {
-		if _, err := reference.ParseNormalizedNamed(ref); err != nil {
-			return fmt.Errorf("invalid image reference %q: %w", ref, err)
-		}
-		return nil
-	}
-	for _, t := range []string{"oci:", "oci-archive:", "docker-archive:"} {
-		if rest, ok := strings.CutPrefix(s, t); ok {
-			if rest == "" || strings.HasPrefix(rest, ":") {
-				return fmt.Errorf("%s needs a path, got %q", t, s)
-			}
-			return nil
-		}
-	}
-	return fmt.Errorf("must start with oci:, oci-archive:, docker-archive: or docker://, got %q", s)
+	_, err := location.Parse(s, location.Output)
+	return err
 }
 
 // checkPlatform parses os/arch[/variant] and returns its normal form.

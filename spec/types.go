@@ -10,7 +10,7 @@ type Build struct {
 	APIVersion string `yaml:"apiVersion" json:"apiVersion"`
 	// Name names the default output (build/NAME next to the spec). The default is the spec directory's name.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
-	// Base is the image to start from: scratch, oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE or a registry reference.
+	// Base is the image to start from, an image location: scratch, oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG], docker://REF or a registry reference.
 	Base string `yaml:"base" json:"base"`
 	// Platforms selects platforms of an index base (os/arch[/variant]); "all" takes every platform of the base index.
 	Platforms StringList `yaml:"platforms,omitempty" json:"platforms,omitempty"`
@@ -34,7 +34,7 @@ type Build struct {
 	Compression Compression `yaml:"compression,omitempty" json:"compression,omitempty"`
 	// Tags name the image in outputs (docker-archive RepoTags, registry pushes).
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
-	// Outputs are where the image goes: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE, docker://REF. Relative paths are relative to the spec's directory.
+	// Outputs are where the image goes, image locations: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG], docker://REF. Relative paths are relative to the spec's directory.
 	Outputs []string `yaml:"outputs,omitempty" json:"outputs,omitempty"`
 
 	// Dir is the absolute directory holding the spec; src paths are relative to it.

@@ -8,10 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/containerd/platforms"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
@@ -35,7 +36,7 @@ type buildOptions struct {
 func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 	fs := cmd.Flags()
 	fs.StringVarP(&o.file, "file", "f", "build.yaml", "the spec to build")
-	fs.StringArrayVarP(&o.outputs, "output", "o", nil, "where to write the image (oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE, docker://REF); replaces the spec's outputs; repeatable")
+	fs.StringArrayVarP(&o.outputs, "output", "o", nil, "where to write the image ("+location.Syntax(location.Output)+"); replaces the spec's outputs; repeatable")
 	fs.StringArrayVarP(&o.tags, "tag", "t", nil, "image tag; replaces the spec's tags; repeatable")
 	fs.StringArrayVar(&o.args, "arg", nil, "set a spec argument, NAME=VALUE; repeatable")
 	fs.StringSliceVar(&o.platforms, "platform", nil, "platforms to build (os/arch[/variant], comma-separated or repeated); replaces the spec's")
@@ -46,6 +47,7 @@ func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 		o.registry = &registryFlags{}
 	}
 	addRegistryFlags(fs, o.registry)
+	addPushFlags(fs, o.registry)
 }
 
 // runBuild loads the spec, resolves the base, assembles and writes the outputs.
@@ -61,10 +63,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	reg, err := o.registry.options()
-	if err != nil {
-		return usageError{err}
-	}
+	reg := o.registry.options()
 	if o.registry.cache() == "" && !o.noCache {
 		fmt.Fprintln(stderr, "ybuild: no cache directory (set --cache-dir, XDG_CACHE_HOME or HOME): building without the layer and blob cache")
 	}
@@ -81,7 +80,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) er
 	}
 	results := make([]output.Result, 0, len(writers))
 	for _, w := range writers {
-		r, err := w.writer.Write(ctx, img)
+		r, err := w.Write(ctx, img)
 		if err != nil {
 			return fmt.Errorf("write %w", err) // output errors start with the destination
 		}
@@ -92,7 +91,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) er
 
 // assembleImage resolves the base and builds the image into a work directory
 // beside the first local output; cleanup removes the work directory.
-func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *registry.Options, prog resolve.Progress, writers []namedWriter) (*assemble.Image, func(), error) {
+func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *registry.Options, prog resolve.Progress, writers []output.Writer) (*assemble.Image, func(), error) {
 	plats, all, err := selectPlatforms(b, o.platforms)
 	if err != nil {
 		return nil, nil, err
@@ -107,8 +106,10 @@ func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *reg
 	if err != nil {
 		return nil, nil, err // resolve names the base
 	}
-	if err := checkDockerArchives(writers, base); err != nil {
-		return nil, nil, err
+	for _, w := range writers {
+		if err := output.CheckPlatforms(w, basePlatforms(base)); err != nil {
+			return nil, nil, err
+		}
 	}
 	parent, made := workParent(writers)
 	work, err := os.MkdirTemp(parent, ".ybuild-work-")
@@ -143,12 +144,13 @@ func layerCacheDir(o *buildOptions) string {
 // workParent picks a directory for the work area: beside the first local
 // output (so layers can be hard-linked into it), else the system temp dir.
 // It also returns the directories it created, deepest first.
-func workParent(writers []namedWriter) (string, []string) {
+func workParent(writers []output.Writer) (string, []string) {
 	for _, w := range writers {
-		if w.path == "" {
+		path := w.Holds().Path
+		if path == "" {
 			continue
 		}
-		dir := filepath.Dir(w.path)
+		dir := filepath.Dir(path)
 		var made []string
 		for d := dir; filepath.Dir(d) != d; d = filepath.Dir(d) {
 			if _, err := os.Lstat(d); err == nil {
@@ -187,26 +189,11 @@ func loadSpec(file string, args []string) (*spec.Build, error) {
 	return spec.Load(file, spec.LoadOptions{Args: overrides})
 }
 
-// checkDockerArchives fails before anything is built when a docker-archive
-// output would have to hold several platforms.
-func checkDockerArchives(writers []namedWriter, base *resolve.Base) error {
-	if len(base.Images) < 2 {
-		return nil
-	}
-	for _, w := range writers {
-		if strings.HasPrefix(w.dest, "docker-archive:") {
-			return usageError{fmt.Errorf("%s: a docker archive holds one platform, the build has %d (%s): pass --platform to pick one, or write oci: or oci-archive:",
-				w.dest, len(base.Images), basePlatforms(base))}
-		}
-	}
-	return nil
-}
-
 // basePlatforms lists the platforms of the base's selected images.
-func basePlatforms(base *resolve.Base) string {
-	out := make([]string, 0, len(base.Images))
+func basePlatforms(base *resolve.Base) []ocispec.Platform {
+	out := make([]ocispec.Platform, 0, len(base.Images))
 	for _, im := range base.Images {
-		out = append(out, platforms.Format(im.Platform))
+		out = append(out, im.Platform)
 	}
-	return strings.Join(out, ", ")
+	return out
 }

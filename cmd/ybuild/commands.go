@@ -6,9 +6,9 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/containerd/platforms"
 	"github.com/spf13/cobra"
 
+	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/schema"
 )
 
@@ -31,7 +31,7 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			if len(plats) == 0 {
-				plats = append(plats, platforms.MustParse("linux/amd64"))
+				plats = append(plats, resolve.DefaultPlatform)
 			}
 			for _, p := range plats {
 				if _, err := b.ForPlatform(p); err != nil {

@@ -5,22 +5,24 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/ybuild/ybuild/spec"
 )
 
-// createdTime resolves the spec's created field: an RFC 3339 time, "now",
-// or empty for SOURCE_DATE_EPOCH, else the Unix epoch.
+// createdTime resolves the spec's created field (parsed by
+// spec.ParseCreated): an RFC 3339 time, "now" (the clock), or empty for
+// SOURCE_DATE_EPOCH, else the Unix epoch.
 func createdTime(s string) (time.Time, error) {
-	switch s {
-	case "now":
+	t, now, set, err := spec.ParseCreated(s)
+	switch {
+	case err != nil:
+		return time.Time{}, fmt.Errorf("created: %w", err)
+	case now:
 		return time.Now().UTC().Truncate(time.Second), nil
-	case "":
+	case !set:
 		return sourceDateEpoch()
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("created %q: expected an RFC 3339 time or \"now\": %w", s, err)
-	}
-	return t.UTC().Truncate(time.Second), nil
+	return t, nil
 }
 
 // sourceDateEpoch reads SOURCE_DATE_EPOCH (seconds since the epoch); unset or

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
@@ -44,16 +43,11 @@ func newInspectCmd(stdout io.Writer) *cobra.Command {
 		Example: "  ybuild inspect oci:build/hello\n  ybuild inspect --json docker-archive:build/hello.tar",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ropts, err := reg.options()
-			if err != nil {
-				return usageError{err}
-			}
 			cwd, err := os.Getwd()
 			if err != nil {
 				return err
 			}
-			ref := strings.TrimPrefix(args[0], "docker://")
-			base, err := resolve.Open(cmd.Context(), ref, resolve.Options{Dir: cwd, AllPlatforms: true, Registry: ropts, CacheDir: reg.cache()})
+			base, err := resolve.Open(cmd.Context(), args[0], resolve.Options{Dir: cwd, AllPlatforms: true, Registry: reg.options(), CacheDir: reg.cache()})
 			if err != nil {
 				return fmt.Errorf("inspect %s: %w", args[0], err)
 			}

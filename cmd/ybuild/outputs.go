@@ -7,26 +7,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/inputerr"
+	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
 )
 
-// namedWriter is one destination with its writer and, for local outputs, its path.
-type namedWriter struct {
-	dest   string
-	path   string
-	writer output.Writer
-}
-
 // outputWriters parses the destinations: -o flags (relative to the working
 // directory) replace the spec's outputs (relative to the spec); --push adds
 // one per tag; with none the default is oci:<specdir>/build/<name>.
-func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog resolve.Progress) ([]namedWriter, error) {
+func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog resolve.Progress) ([]output.Writer, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, fmt.Errorf("working directory: %w", err)
@@ -40,15 +33,16 @@ func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog r
 		return nil, usageError{errors.New("--push needs tags: set tags in the spec or pass -t")}
 	}
 	if len(dests) == 0 && len(pushes) == 0 {
-		dests, dir = []string{"oci:" + filepath.Join("build", b.Name)}, b.Dir
+		def := location.Location{Kind: location.OCI, Path: filepath.Join("build", b.Name)}
+		dests, dir = []string{def.String()}, b.Dir
 	}
-	var out []namedWriter
+	var out []output.Writer
 	add := func(d, dir string) error {
 		w, err := output.Parse(d, output.Options{Dir: dir, Name: b.Name, Tags: b.Tags, Registry: reg, Progress: prog})
 		if err != nil {
 			return err
 		}
-		out = append(out, namedWriter{dest: d, path: localPath(d, dir), writer: w})
+		out = append(out, w)
 		return nil
 	}
 	for _, d := range dests {
@@ -61,35 +55,7 @@ func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog r
 			return nil, err
 		}
 	}
-	return out, checkOffline(out, reg)
-}
-
-// checkOffline refuses registry outputs with --offline before anything is
-// built: a push cannot be done from the cache.
-func checkOffline(out []namedWriter, reg *registry.Options) error {
-	if reg == nil || !reg.Offline {
-		return nil
-	}
-	for _, w := range out {
-		if strings.HasPrefix(w.dest, "docker://") {
-			return usageError{fmt.Errorf("%s: --offline never contacts a registry, so it cannot push: drop --offline or write oci:, oci-archive: or docker-archive:", w.dest)}
-		}
-	}
-	return nil
-}
-
-// localPath returns the absolute path of a local destination, or "".
-func localPath(dest, dir string) string {
-	for _, t := range []string{"oci:", "oci-archive:", "docker-archive:"} {
-		if rest, ok := strings.CutPrefix(dest, t); ok {
-			p, _, _ := strings.Cut(rest, ":")
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(dir, p)
-			}
-			return p
-		}
-	}
-	return ""
+	return out, nil
 }
 
 // printResults writes one line per output, or one JSON object.
@@ -103,33 +69,17 @@ func printResults(w io.Writer, results []output.Result, asJSON bool) error {
 		}{results})
 	}
 	for _, r := range results {
-		line := r.Dest + " " + string(r.Digest)
-		if strings.HasPrefix(r.Dest, "docker://") {
-			line = r.Ref // REF@sha256:…
-		}
-		if _, err := fmt.Fprintln(w, line); err != nil {
+		if _, err := fmt.Fprintln(w, r.String()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// userInputErrors are the errors that the spec, its sources or the command
-// line cause, which the user fixes (exit code 2).
-var userInputErrors = []error{
-	spec.ErrInvalid, output.ErrUsage,
-	assemble.ErrEscape, assemble.ErrInvalidPath, assemble.ErrDuplicate, assemble.ErrNoMatch, assemble.ErrNotDir,
-	assemble.ErrUnsupported, assemble.ErrBadAttr, assemble.ErrBadArchive, // a FIFO among the sources, a bzip2 or corrupt archive
-	resolve.ErrInvalidBase, resolve.ErrNoMatchingPlatform, resolve.ErrAmbiguous, resolve.ErrUnsupported,
-}
-
 // isUserInputError reports errors caused by the spec, its sources or the
-// command line.
+// command line: the libraries' sentinels of that kind all match
+// inputerr.ErrInput.
 func isUserInputError(err error) bool {
-	for _, target := range userInputErrors {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
+	var ue usageError
+	return errors.As(err, &ue) || errors.Is(err, inputerr.ErrInput)
 }

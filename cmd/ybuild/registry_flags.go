@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/registry"
 )
 
@@ -19,18 +20,26 @@ type registryFlags struct {
 	cacheDir string
 	authFile string
 	offline  bool
+	retries  uint
+	uploads  uint
 }
 
-// addRegistryFlags registers the registry flags on fs, bound to f (one f
-// serves both `ybuild` and `ybuild build`).
+// addRegistryFlags registers the flags of registry access on fs, bound to f
+// (one f serves both `ybuild` and `ybuild build`).
 func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
-	fs.BoolVar(&f.push, "push", false, "push to every tag of the spec")
 	fs.StringArrayVar(&f.insecure, "insecure-registry", nil, "registry HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)")
 	fs.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of extra CAs to trust for registries (repeatable)")
 	fs.StringVar(&f.hostsDir, "hosts-dir", "", "containerd hosts directory (HOST[:PORT]/hosts.toml) for mirrors and per-host TLS")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "blob cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
 	fs.StringVar(&f.authFile, "authfile", "", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
 	fs.BoolVar(&f.offline, "offline", false, "use only the blob cache; never contact a registry")
+	fs.UintVar(&f.retries, "retries", 4, "retries of a registry request that failed transiently (429, 5xx, broken connection); 0 for none")
+}
+
+// addPushFlags registers the flags that only pushing uses.
+func addPushFlags(fs *pflag.FlagSet, f *registryFlags) {
+	fs.BoolVar(&f.push, "push", false, "push to every tag of the spec")
+	fs.UintVar(&f.uploads, "concurrency", 4, "blob uploads in parallel when pushing; 0 for the default")
 }
 
 // options builds the registry options from the flags and the environment:
@@ -38,14 +47,20 @@ func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 // ~/.docker/config.json, $XDG_RUNTIME_DIR/containers/auth.json,
 // $XDG_CONFIG_HOME/containers/auth.json). Extra CAs from SSL_CERT_FILE and
 // SSL_CERT_DIR are honoured by Go's system pool.
-func (f *registryFlags) options() (*registry.Options, error) {
+func (f *registryFlags) options() *registry.Options {
+	retries := int(min(f.retries, 100))
+	if retries == 0 {
+		retries = -1 // registry.Options: 0 is the default, negative none
+	}
 	return &registry.Options{
-		AuthFiles: authFiles(f.authFile),
-		Insecure:  f.insecure,
-		CAFiles:   f.caFiles,
-		HostsDir:  f.hostsDir,
-		Offline:   f.offline,
-	}, nil
+		AuthFiles:   authFiles(f.authFile),
+		Insecure:    f.insecure,
+		CAFiles:     f.caFiles,
+		HostsDir:    f.hostsDir,
+		Offline:     f.offline,
+		Retries:     retries,
+		Concurrency: int(min(f.uploads, 64)),
+	}
 }
 
 // cache returns the cache directory: --cache-dir, else the default; ""
@@ -65,7 +80,7 @@ func (f *registryFlags) pushOutputs(tags []string) []string {
 	}
 	out := make([]string, 0, len(tags))
 	for _, t := range tags {
-		out = append(out, "docker://"+t)
+		out = append(out, location.Location{Kind: location.Registry, Ref: t}.String())
 	}
 	return out
 }

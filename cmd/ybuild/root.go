@@ -74,7 +74,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	addBuildFlags(root, bo)
 	build := &cobra.Command{
 		Use:     "build",
@@ -87,26 +86,32 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	addBuildFlags(build, bo)
 	root.AddCommand(build, newValidateCmd(stdout), newSchemaCmd(stdout), newInspectCmd(stdout), newCacheCmd(stdout), newVersionCmd(stdout))
-	for _, c := range root.Commands() {
-		c.SilenceUsage, c.SilenceErrors = true, true
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	}
+	markUsage(root)
 	return root
+}
+
+// markUsage makes the argument and flag errors of cmd and its subcommands
+// usage errors (exit code 2) and silences cobra's own printing.
+func markUsage(cmd *cobra.Command) {
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		markUsage(c)
+	}
 }
 
 // exitCode maps an error to the process exit code.
 func exitCode(err error) int {
-	var ue usageError
-	if errors.As(err, &ue) || isUserInputError(err) || isArgsError(err) {
+	if isUserInputError(err) {
 		return exitUsage
 	}
 	return exitBuild
-}
-
-// isArgsError recognises cobra's argument-count and unknown-command errors.
-func isArgsError(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "accepts ") ||
-		strings.HasPrefix(s, "unknown flag") || strings.HasPrefix(s, "unknown shorthand flag") ||
-		strings.Contains(s, "arg(s), received")
 }

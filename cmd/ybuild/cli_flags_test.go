@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/registry"
+	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
+)
+
+// TestInspectHelpFlags checks that inspect offers the registry access
+// flags but not the push flags, which it never uses.
+func TestInspectHelpFlags(t *testing.T) {
+	r := cliRun("inspect", "--help")
+	if r.code != exitOK {
+		t.Fatalf("inspect --help: exit %d: %s", r.code, r.stderr)
+	}
+	for _, flag := range []string{"--push", "--concurrency"} {
+		if strings.Contains(r.stdout, flag) {
+			t.Errorf("inspect --help lists %s:\n%s", flag, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "--retries") {
+		t.Errorf("inspect --help does not list --retries:\n%s", r.stdout)
+	}
+	r = cliRun("build", "--help")
+	for _, flag := range []string{"--push", "--concurrency", "--retries"} {
+		if !strings.Contains(r.stdout, flag) {
+			t.Errorf("build --help does not list %s", flag)
+		}
+	}
+}
+
+// TestRegistryFlagsRetriesConcurrency checks that --retries and
+// --concurrency reach the registry options: --retries 0 means none (a
+// negative Retries), not the default.
+func TestRegistryFlagsRetriesConcurrency(t *testing.T) {
+	for _, tc := range []struct {
+		args                 []string
+		retries, concurrency int
+	}{
+		{nil, 4, 4},
+		{[]string{"--retries", "0", "--concurrency", "1"}, -1, 1},
+		{[]string{"--retries", "7", "--concurrency", "0"}, 7, 0},
+	} {
+		f := &registryFlags{cacheDir: "/nonexistent"}
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		addRegistryFlags(fs, f)
+		addPushFlags(fs, f)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		o := f.options()
+		if o.Retries != tc.retries || o.Concurrency != tc.concurrency {
+			t.Errorf("%v: Retries %d, Concurrency %d; want %d, %d", tc.args, o.Retries, o.Concurrency, tc.retries, tc.concurrency)
+		}
+	}
+	if r := cliRun("--retries", "-1"); r.code != exitUsage {
+		t.Errorf("--retries -1: exit %d, want 2", r.code)
+	}
+}
+
+// TestExitCodeArgs checks that argument errors exit 2 because cobra's
+// checks are marked as usage errors, not because of their wording: a
+// build failure that happens to read like cobra still exits 1.
+func TestExitCodeArgs(t *testing.T) {
+	for _, args := range [][]string{{"bogus"}, {"inspect"}, {"inspect", "a", "b"}, {"validate", "x"}, {"cache", "prune", "x"}, {"--bogus"}} {
+		if r := cliRun(args...); r.code != exitUsage {
+			t.Errorf("ybuild %s: exit %d, want 2 (%s)", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	for _, msg := range []string{`unknown command "x" for "ybuild"`, "accepts 1 arg(s), received 2", "unknown flag: --x"} {
+		if got := exitCode(errors.New(msg)); got != exitBuild {
+			t.Errorf("exitCode(%q) = %d, want 1: only marked errors are usage errors", msg, got)
+		}
+	}
+}
+
+// TestExitCodeSentinels checks that every user-input sentinel of the
+// libraries exits 2 and the others exit 1.
+func TestExitCodeSentinels(t *testing.T) {
+	for _, err := range []error{
+		spec.ErrInvalid, &spec.Error{Msg: "x"}, output.ErrUsage, output.ErrPlatforms,
+		assemble.ErrEscape, assemble.ErrInvalidPath, assemble.ErrDuplicate, assemble.ErrNoMatch, assemble.ErrNotDir,
+		assemble.ErrUnsupported, assemble.ErrBadAttr, assemble.ErrBadArchive,
+		resolve.ErrInvalidBase, resolve.ErrNoMatchingPlatform, resolve.ErrAmbiguous, resolve.ErrUnsupported,
+	} {
+		if got := exitCode(fmt.Errorf("context: %w", err)); got != exitUsage {
+			t.Errorf("exitCode(%v) = %d, want 2", err, got)
+		}
+	}
+	for _, err := range []error{imageio.ErrDigestMismatch, assemble.ErrSourceChanged, registry.ErrNotFound, errors.New("disk full")} {
+		if got := exitCode(fmt.Errorf("context: %w", err)); got != exitBuild {
+			t.Errorf("exitCode(%v) = %d, want 1", err, got)
+		}
+	}
+}
