@@ -23,20 +23,19 @@ var (
 // field path.
 type decoder struct {
 	errs   *errs
-	pos    map[string]Pos
-	bad    map[string]bool
+	notes  notes
 	budget int
 }
 
 // newDecoder returns a decoder that reports into e.
 func newDecoder(e *errs) *decoder {
-	return &decoder{errs: e, pos: map[string]Pos{}, bad: map[string]bool{}, budget: maxNodes}
+	return &decoder{errs: e, notes: notes{}, budget: maxNodes}
 }
 
 // fail records a problem with node n at path and marks the path bad, so that
 // validation does not report it a second time.
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
-	d.bad[path] = true
+	d.notes.set(path, flagBad)
 	d.errs.add(nodePos(n), path, format, args...)
 }
 
@@ -63,7 +62,7 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 	if n = d.resolve(n); n == nil {
 		return
 	}
-	d.pos[path] = nodePos(n)
+	d.notes.setPos(path, nodePos(n))
 	if isNull(n) {
 		return // null leaves the zero value: the field is unset
 	}
@@ -136,7 +135,7 @@ func (d *decoder) sequence(path string, n *yaml.Node, v reflect.Value) {
 // stringList decodes a scalar or a list of scalars.
 func (d *decoder) stringList(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind == yaml.ScalarNode {
-		d.pos[path+"[0]"] = nodePos(n)
+		d.notes.setPos(path+"[0]", nodePos(n))
 		v.Set(reflect.ValueOf(StringList{n.Value}))
 		return
 	}
@@ -156,7 +155,7 @@ func (d *decoder) stringMap(path string, n *yaml.Node, v reflect.Value) {
 		if c == nil {
 			continue
 		}
-		d.pos[kp] = nodePos(c)
+		d.notes.setPos(kp, nodePos(c))
 		if isNull(c) {
 			d.fail(c, kp, "expected a string, got null")
 			continue
@@ -177,7 +176,7 @@ func (d *decoder) nullableMap(path string, n *yaml.Node, v reflect.Value) {
 		if c == nil {
 			continue
 		}
-		d.pos[kp] = nodePos(c)
+		d.notes.setPos(kp, nodePos(c))
 		kv := KeyValue{Key: p.key}
 		if !isNull(c) {
 			s, ok := d.scalar(kp, c, "a string or null")

@@ -36,37 +36,20 @@ func (b *Build) applyDefaults() {
 	}
 }
 
-// fold turns top-level files: into layers[0], keeping their positions.
+// fold turns top-level files: into layers[0], keeping what is known about
+// each path under its new name too.
 func (b *Build) fold() {
 	b.Layers = []Layer{{Files: b.Files}}
 	b.Files = nil
 	b.meta.folded = true
-	m := b.meta
-	for _, set := range []map[string]bool{m.deferred, m.bad} {
-		for p := range set {
-			if np, ok := foldPath(p); ok {
-				set[np] = true
-			}
+	for p, e := range b.notes {
+		if p == "files" || strings.HasPrefix(p, "files[") || strings.HasPrefix(p, "files.") {
+			b.notes["layers[0]."+p] = e
 		}
 	}
-	for p, pos := range b.pos {
-		if np, ok := foldPath(p); ok {
-			b.pos[np] = pos
-		}
+	if pos, ok := b.notes.pos("files"); ok {
+		b.notes.setPos("layers[0]", pos)
 	}
-	b.pos["layers[0]"] = b.pos["files"]
-}
-
-// foldPath maps files… to layers[0].files… (also behind a key: prefix).
-func foldPath(p string) (string, bool) {
-	pre, rest := "", p
-	if strings.HasPrefix(p, "key:") {
-		pre, rest = "key:", p[4:]
-	}
-	if rest != "files" && !strings.HasPrefix(rest, "files[") && !strings.HasPrefix(rest, "files.") {
-		return "", false
-	}
-	return pre + "layers[0]." + rest, true
 }
 
 // layerDefaults cascades the attributes into the entries of layer i and
@@ -107,21 +90,21 @@ func (b *Build) inherit(path string, dst *string, layerPath, layerVal, defPath, 
 	default:
 		*dst = builtin
 	}
-	b.meta.inherited[path] = true
+	b.notes.set(path, flagInherited)
 	if from == "" {
 		return
 	}
-	if p, ok := b.pos[from]; ok {
-		b.pos[path] = p
+	if p, ok := b.notes.pos(from); ok {
+		b.notes.setPos(path, p)
 	}
-	if b.meta.deferred[from] {
-		b.meta.deferred[path] = true
+	if b.notes.has(from, flagDeferred) {
+		b.notes.set(path, flagDeferred)
 	}
 }
 
 // normalise cleans an absolute path in place when it is valid and final.
 func (b *Build) normalise(path string, p *string) {
-	if b.meta.deferred[path] {
+	if b.notes.has(path, flagDeferred) {
 		return
 	}
 	if clean, err := CleanDst(*p); err == nil {

@@ -56,9 +56,8 @@ func Parse(data []byte, file, dir string, opts LoadOptions) (*Build, error) {
 	}
 	d := newDecoder(e)
 	d.decode("", root, reflect.ValueOf(b).Elem())
-	b.pos = d.pos
-	b.meta = newMeta()
-	b.meta.bad = d.bad
+	b.notes = d.notes
+	b.meta = &meta{}
 	b.meta.vars = mergeArgs(b, opts, e)
 	(&substituter{b: b, errs: e, vars: b.meta.vars}).value("", reflect.ValueOf(b).Elem(), false)
 	b.applyDefaults()

@@ -24,10 +24,7 @@ func (b *Build) ForPlatform(p ocispec.Platform) (*Build, error) {
 	}
 	all := c.meta == nil
 	if all {
-		c.meta = newMeta()
-	}
-	if c.pos == nil {
-		c.pos = map[string]Pos{}
+		c.meta = &meta{vars: map[string]string{}}
 	}
 	(&substituter{b: c, errs: e, vars: vars, target: true, all: all}).value("", reflect.ValueOf(c).Elem(), false)
 	c.applyDefaults()
@@ -48,21 +45,13 @@ func platformString(p ocispec.Platform) string {
 	return s
 }
 
-// newMeta returns empty load facts.
-func newMeta() *meta {
-	return &meta{vars: map[string]string{}, deferred: map[string]bool{}, inherited: map[string]bool{}, bad: map[string]bool{}}
-}
-
-// clone returns a deep copy of b.
+// clone returns a deep copy of b, with its notes and meta.
 func (b *Build) clone() *Build {
 	c := deepCopy(reflect.ValueOf(b).Elem()).Addr().Interface().(*Build)
-	c.pos = maps.Clone(b.pos)
+	c.notes = b.notes.clone()
 	if b.meta != nil {
 		m := *b.meta
 		m.vars = maps.Clone(m.vars)
-		m.deferred = maps.Clone(m.deferred)
-		m.inherited = maps.Clone(m.inherited)
-		m.bad = maps.Clone(m.bad)
 		c.meta = &m
 	}
 	return c
@@ -110,7 +99,7 @@ func deepCopy(v reflect.Value) reflect.Value {
 // false only when nothing is known (a Build not made by Load).
 func (b *Build) Position(path string) (pos Pos, ok bool) {
 	for {
-		if pos, ok = b.pos[path]; ok || path == "" {
+		if pos, ok = b.notes.pos(path); ok || path == "" {
 			return pos, ok
 		}
 		path = parentPath(path)

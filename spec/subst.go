@@ -8,13 +8,11 @@ import (
 	"strings"
 )
 
-// meta is what Load learned about a Build beyond its values.
+// meta is what Load learned about a Build as a whole (per-path facts are
+// in Build.notes).
 type meta struct {
-	vars      map[string]string // args merged with LoadOptions.Args
-	deferred  map[string]bool   // paths (keys: "key:"+path) still holding ${TARGET*}
-	inherited map[string]bool   // paths applyDefaults filled in
-	bad       map[string]bool   // paths that failed to decode or expand
-	folded    bool              // top-level files: became layers[0]
+	vars   map[string]string // args merged with LoadOptions.Args
+	folded bool              // top-level files: became layers[0]
 }
 
 // substituter expands ${NAME} in every string of a Build.
@@ -32,7 +30,8 @@ func mergeArgs(b *Build, opts LoadOptions, e *errs) map[string]string {
 	vars := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
 		if checkArgName(k) != "" {
-			e.add(b.pos[keyPath("args", k)], keyPath("args", k), "%s", checkArgName(k))
+			pos, _ := b.notes.pos(keyPath("args", k))
+			e.add(pos, keyPath("args", k), "%s", checkArgName(k))
 		}
 		vars[k] = b.Args[k]
 	}
@@ -101,7 +100,8 @@ func (s *substituter) stringMap(path string, v reflect.Value) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		nk := s.key(path, k)
 		if _, dup := out[nk]; dup {
-			s.errs.add(s.b.pos[keyPath(path, nk)], keyPath(path, nk), "duplicate key %q after substitution", nk)
+			pos, _ := s.b.notes.pos(keyPath(path, nk))
+			s.errs.add(pos, keyPath(path, nk), "duplicate key %q after substitution", nk)
 		}
 		out[nk] = s.text(keyPath(path, nk), m[k], false)
 	}
@@ -120,53 +120,43 @@ func (s *substituter) nullableMap(path string, v reflect.Value, lenient bool) {
 	}
 }
 
-// key expands a map key at path and moves the recorded facts about its
-// value to the new key's path.
+// key expands a map key at path and moves what is known about its value
+// to the new key's path.
 func (s *substituter) key(path, k string) string {
 	old := keyPath(path, k)
-	nk := s.text("key:"+old, k, false)
-	if nk == k {
-		return k
-	}
-	np := keyPath(path, nk)
-	m := s.b.meta
-	for _, set := range []map[string]bool{m.deferred, m.bad} {
-		for _, pre := range []string{"", "key:"} {
-			if set[pre+old] {
-				set[pre+np] = true
-				delete(set, pre+old)
-			}
-		}
-	}
-	if p, ok := s.b.pos[old]; ok {
-		s.b.pos[np] = p
-		s.b.pos["key:"+np] = p
-		delete(s.b.pos, old)
+	nk := s.expandAt(old, flagKeyDeferred, k, false)
+	if nk != k {
+		s.b.notes.move(old, keyPath(path, nk))
 	}
 	return nk
 }
 
 // text expands one string found at path.
 func (s *substituter) text(path, in string, lenient bool) string {
-	m := s.b.meta
+	return s.expandAt(path, flagDeferred, in, lenient)
+}
+
+// expandAt expands in, the value (or, with flagKeyDeferred, the map key) at
+// path; deferred is the flag that says it still holds ${TARGET*}.
+func (s *substituter) expandAt(path string, deferred fact, in string, lenient bool) string {
+	n := s.b.notes
 	if s.target {
-		if !m.deferred[path] && !s.all {
+		if !n.has(path, deferred) && !s.all {
 			return in
 		}
-		delete(m.deferred, path)
+		n.clear(path, deferred)
 	}
 	r := expansion{vars: s.vars, lenient: lenient, deferTarget: !s.target}.expand(in)
-	pos := s.b.pos[strings.TrimPrefix(path, "key:")]
+	pos, _ := n.pos(path)
 	for _, p := range r.problems {
-		m.bad[strings.TrimPrefix(path, "key:")] = true
-		shown := strings.TrimPrefix(path, "key:")
+		n.set(path, flagBad)
 		if strings.HasPrefix(p, "unknown name") {
 			p += "; known names: " + knownNames(s.vars)
 		}
-		s.errs.add(pos, shown, "%s", p)
+		s.errs.add(pos, path, "%s", p)
 	}
 	if r.deferred {
-		m.deferred[path] = true
+		n.set(path, deferred)
 	}
 	return r.out
 }

@@ -42,10 +42,12 @@ type Build struct {
 	// File is the spec's path as given, used in error messages.
 	File string `yaml:"-" json:"-"`
 
-	// pos maps a field path (layers[1].files[0].dst) to its place in the file.
-	pos map[string]Pos
-	// meta is what Load learned beyond positions: deferred TARGET* values,
-	// inherited attributes, fields that failed to decode, args.
+	// notes holds, per field path (layers[1].files[0].dst), its place in
+	// the file and what Load learned about it (deferred TARGET* values,
+	// inherited attributes, fields that failed to decode).
+	notes notes
+	// meta is what Load learned about the whole spec: args, folding; nil
+	// for a Build that Load did not make.
 	meta *meta
 }
 

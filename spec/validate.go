@@ -36,8 +36,7 @@ func (b *Build) validate(e *errs) {
 // skip reports whether path must not be checked now: it failed to decode,
 // still holds ${TARGET*}, or was copied from a value checked where written.
 func (v *validator) skip(path string) bool {
-	m := v.b.meta
-	return m != nil && (m.bad[path] || m.deferred[path] || m.inherited[path])
+	return v.b.notes.has(path, flagBad|flagDeferred|flagInherited)
 }
 
 // fail reports a problem at path.
@@ -88,7 +87,7 @@ func (v *validator) top() {
 	if v.required("base", b.Base) {
 		v.check("base", b.Base, checkBase)
 	}
-	if _, written := b.pos["name"]; written || b.meta == nil {
+	if _, written := b.notes.pos("name"); written || b.meta == nil {
 		v.check("name", b.Name, checkName)
 	}
 	v.platforms()
