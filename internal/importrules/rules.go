@@ -1,0 +1,60 @@
+package importrules
+
+// Module is the module path the rules are written against.
+const Module = "github.com/ybuild/ybuild"
+
+// Rule is what one package of the module may do. Paths are relative to
+// Module.
+type Rule struct {
+	// Imports lists the module's packages it may import; nil means none.
+	Imports []string
+	// Any lets it import every module package but the test helpers.
+	Any bool
+	// Library is set for library packages: no environment, clock or
+	// printing, and no test helpers.
+	Library bool
+	// DenyDeps are packages it must not depend on, even indirectly.
+	DenyDeps []string
+	// DenyImports are packages it must not import directly.
+	DenyImports []string
+}
+
+// networkPackages are the packages that talk over the network.
+var networkPackages = []string{
+	"net", "net/http", "crypto/tls",
+	"github.com/containerd/containerd/v2/core/remotes",
+	"github.com/containerd/containerd/v2/core/remotes/docker",
+	"oras.land/oras-go/v2/registry/remote/credentials",
+}
+
+// helpers are the test helper packages: only _test.go files import them.
+var helpers = []string{"internal/e2e", "internal/registrytest", "internal/testbase", "internal/treetest", "internal/tartest"}
+
+// Rules is the table of DEVELOPERS.md, one entry per package of the module
+// (a package missing here fails the check, so that the table and the
+// document stay complete). Data flows one way: cmd → output → assemble →
+// resolve, spec beside; location, internal/inputerr and internal/blobfile
+// are leaves anyone may use.
+var Rules = map[string]Rule{
+	"location":                 {Library: true},
+	"internal/inputerr":        {Library: true},
+	"internal/blobfile":        {Library: true},
+	"internal/importrules":     {Library: true},
+	"spec":                     {Library: true, Imports: []string{"location", "internal/inputerr"}, DenyDeps: networkPackages},
+	"schema":                   {Library: true},
+	"resolve":                  {Library: true, Imports: []string{"location", "internal/inputerr", "internal/blobfile", "registry", "cache"}},
+	"registry":                 {Library: true, Imports: []string{"location", "internal/inputerr", "internal/blobfile", "cache"}},
+	"cache":                    {Library: true, Imports: []string{"internal/inputerr", "internal/blobfile"}},
+	"assemble":                 {Library: true, Imports: []string{"spec", "resolve", "location", "internal/inputerr", "internal/blobfile", "cache"}, DenyImports: []string{"net", "net/http"}},
+	"output":                   {Library: true, Imports: []string{"assemble", "resolve", "location", "internal/inputerr", "internal/blobfile", "registry", "cache"}},
+	"cmd/ybuild":               {Any: true},
+	"schema/gen":               {Imports: []string{"schema/internal/generate"}},
+	"schema/internal/generate": {Imports: []string{"spec"}},
+	"bench/layerbench":         {Imports: []string{"assemble", "spec"}},
+	"examples/hello/app":       {},
+	"internal/e2e":             {Any: true},
+	"internal/registrytest":    {Any: true},
+	"internal/testbase":        {Any: true},
+	"internal/treetest":        {Any: true},
+	"internal/tartest":         {Any: true},
+}
