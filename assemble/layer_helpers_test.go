@@ -3,14 +3,13 @@ package assemble
 import (
 	"archive/tar"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ybuild/ybuild/internal/tartest"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -76,21 +75,10 @@ func readLayer(t *testing.T, l Layer) []tarEntry {
 	}
 	defer r.Close()
 	var out []tarEntry
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, tarEntry{h: h, body: string(b)})
+	for _, e := range tartest.Read(t, r, l.Path) {
+		out = append(out, tarEntry{h: e.Header, body: string(e.Data)})
 	}
+	return out
 }
 
 // names lists the entry names in order.

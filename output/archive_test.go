@@ -17,6 +17,7 @@ import (
 
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/internal/tartest"
 	"github.com/ybuild/ybuild/internal/treetest"
 	"github.com/ybuild/ybuild/output"
 )
@@ -36,7 +37,7 @@ func blobName(d ocispec.Descriptor) string {
 // checkEntries checks that the archive holds exactly names (plus blob
 // directories), sorted, with fixed headers, and that every blob entry
 // holds its digest's content.
-func checkEntries(t *testing.T, entries []tarEntry, blobs []ocispec.Descriptor, files ...string) {
+func checkEntries(t *testing.T, entries []tartest.Entry, blobs []ocispec.Descriptor, files ...string) {
 	t.Helper()
 	want := []string{"blobs/", "blobs/sha256/"}
 	for _, d := range blobs {
@@ -47,8 +48,8 @@ func checkEntries(t *testing.T, entries []tarEntry, blobs []ocispec.Descriptor, 
 	want = slices.Compact(want)
 	var got []string
 	for _, e := range entries {
-		got = append(got, e.hdr.Name)
-		h := e.hdr
+		got = append(got, e.Header.Name)
+		h := e.Header
 		mode, typ := int64(0o644), byte(tar.TypeReg)
 		if h.Name[len(h.Name)-1] == '/' {
 			mode, typ = 0o755, tar.TypeDir
@@ -63,7 +64,7 @@ func checkEntries(t *testing.T, entries []tarEntry, blobs []ocispec.Descriptor, 
 		t.Fatalf("entries\n%q\nwant (sorted)\n%q", got, want)
 	}
 	for _, d := range blobs {
-		data := tarFile(t, entries, blobName(d))
+		data := tartest.File(t, entries, blobName(d))
 		if int64(len(data)) != d.Size || digest.FromBytes(data) != d.Digest {
 			t.Errorf("blob %s: content does not match", d.Digest)
 		}
@@ -97,13 +98,13 @@ func TestOCIArchive(t *testing.T) {
 			if want := (output.Result{Dest: "oci-archive:" + file, Ref: "1.0", Digest: img.Desc.Digest}); res != want {
 				t.Errorf("result %+v, want %+v", res, want)
 			}
-			entries := readTar(t, file)
+			entries := tartest.ReadFile(t, file)
 			checkEntries(t, entries, img.Blobs(), "index.json", "oci-layout")
-			if got := string(tarFile(t, entries, "oci-layout")); got != `{"imageLayoutVersion":"1.0.0"}` {
+			if got := string(tartest.File(t, entries, "oci-layout")); got != `{"imageLayoutVersion":"1.0.0"}` {
 				t.Errorf("oci-layout %s", got)
 			}
 			var idx ocispec.Index
-			if err := json.Unmarshal(tarFile(t, entries, "index.json"), &idx); err != nil {
+			if err := json.Unmarshal(tartest.File(t, entries, "index.json"), &idx); err != nil {
 				t.Fatal(err)
 			}
 			if idx.SchemaVersion != 2 || idx.MediaType != ocispec.MediaTypeImageIndex || len(idx.Manifests) != 1 {
@@ -141,11 +142,11 @@ func TestDockerArchive(t *testing.T) {
 	if want := (output.Result{Dest: "docker-archive:" + file, Ref: "docker.io/library/app:1.0", Digest: m.Desc.Digest}); res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
-	entries := readTar(t, file)
+	entries := tartest.ReadFile(t, file)
 	checkEntries(t, entries, dockerBlobs(img), "index.json", "manifest.json", "oci-layout")
 
 	var mj []dockerManifest
-	if err := json.Unmarshal(tarFile(t, entries, "manifest.json"), &mj); err != nil {
+	if err := json.Unmarshal(tartest.File(t, entries, "manifest.json"), &mj); err != nil {
 		t.Fatal(err)
 	}
 	names := []string{"docker.io/library/app:1.0", "registry.example.com:5000/team/app:latest"}
@@ -158,7 +159,7 @@ func TestDockerArchive(t *testing.T) {
 	}
 
 	var idx ocispec.Index
-	if err := json.Unmarshal(tarFile(t, entries, "index.json"), &idx); err != nil {
+	if err := json.Unmarshal(tartest.File(t, entries, "index.json"), &idx); err != nil {
 		t.Fatal(err)
 	}
 	if idx.SchemaVersion != 2 || len(idx.Manifests) != len(names) {
@@ -170,7 +171,7 @@ func TestDockerArchive(t *testing.T) {
 			t.Errorf("index entry %d: %+v", i, e)
 		}
 	}
-	if got := string(tarFile(t, entries, "oci-layout")); got != `{"imageLayoutVersion":"1.0.0"}` {
+	if got := string(tartest.File(t, entries, "oci-layout")); got != `{"imageLayoutVersion":"1.0.0"}` {
 		t.Errorf("oci-layout %s", got)
 	}
 	for _, n := range names {
@@ -217,16 +218,16 @@ func TestDockerArchiveNames(t *testing.T) {
 			if res.Ref != tc.want[0] {
 				t.Errorf("result ref %q, want %q", res.Ref, tc.want[0])
 			}
-			entries := readTar(t, file)
+			entries := tartest.ReadFile(t, file)
 			var mj []dockerManifest
-			if err := json.Unmarshal(tarFile(t, entries, "manifest.json"), &mj); err != nil {
+			if err := json.Unmarshal(tartest.File(t, entries, "manifest.json"), &mj); err != nil {
 				t.Fatal(err)
 			}
 			if len(mj) != 1 || !slices.Equal(mj[0].RepoTags, tc.want) {
 				t.Errorf("RepoTags %+v, want %q", mj, tc.want)
 			}
 			var idx ocispec.Index
-			if err := json.Unmarshal(tarFile(t, entries, "index.json"), &idx); err != nil {
+			if err := json.Unmarshal(tartest.File(t, entries, "index.json"), &idx); err != nil {
 				t.Fatal(err)
 			}
 			var got []string

@@ -1,14 +1,12 @@
 package output_test
 
 import (
-	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -245,50 +243,6 @@ func noLeftovers(t *testing.T, root string) {
 	if l := leftovers(t, root); len(l) > 0 {
 		t.Errorf("temporary files left behind: %q", l)
 	}
-}
-
-// tarEntry is one entry of an archive.
-type tarEntry struct {
-	hdr  *tar.Header
-	data []byte
-}
-
-// readTar returns the entries of the tar at path, in order.
-func readTar(t *testing.T, path string) []tarEntry {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	var out []tarEntry
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatalf("%s: %s: %v", path, h.Name, err)
-		}
-		out = append(out, tarEntry{hdr: h, data: data})
-	}
-}
-
-// tarFile returns the content of the entry name, failing when it is absent.
-func tarFile(t *testing.T, entries []tarEntry, name string) []byte {
-	t.Helper()
-	for _, e := range entries {
-		if e.hdr.Name == name {
-			return e.data
-		}
-	}
-	t.Fatalf("archive has no %s", name)
-	return nil
 }
 
 // withUmask sets the process umask for the rest of the test. Tests using it

@@ -11,6 +11,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/internal/tartest"
 	"github.com/ybuild/ybuild/output"
 )
 
@@ -58,8 +59,8 @@ func TestParseLocal(t *testing.T) {
 			case "layout":
 				idx = readLayoutIndex(t, p)
 			default:
-				entries := readTar(t, p)
-				if err := json.Unmarshal(tarFile(t, entries, "index.json"), &idx); err != nil {
+				entries := tartest.ReadFile(t, p)
+				if err := json.Unmarshal(tartest.File(t, entries, "index.json"), &idx); err != nil {
 					t.Fatal(err)
 				}
 				var mj []dockerManifest
@@ -68,7 +69,7 @@ func TestParseLocal(t *testing.T) {
 					t.Fatalf("manifest.json present: %v, kind %s", hasManifest, tc.kind)
 				}
 				if hasManifest {
-					if err := json.Unmarshal(tarFile(t, entries, "manifest.json"), &mj); err != nil {
+					if err := json.Unmarshal(tartest.File(t, entries, "manifest.json"), &mj); err != nil {
 						t.Fatal(err)
 					}
 					if len(mj) != 1 || !slices.Equal(mj[0].RepoTags, []string{tc.ref}) {
@@ -92,13 +93,13 @@ func TestParseLocal(t *testing.T) {
 }
 
 // findEntry returns the entry name of an archive.
-func findEntry(entries []tarEntry, name string) (tarEntry, bool) {
+func findEntry(entries []tartest.Entry, name string) (tartest.Entry, bool) {
 	for _, e := range entries {
-		if e.hdr.Name == name {
+		if e.Header.Name == name {
 			return e, true
 		}
 	}
-	return tarEntry{}, false
+	return tartest.Entry{}, false
 }
 
 // TestParseRegistry checks that docker:// destinations parse without

@@ -3,16 +3,15 @@ package main
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/internal/tartest"
 )
 
 // cliResult is what one run() call returned.
@@ -94,50 +93,11 @@ func cliConfig(t *testing.T, layout string, m digest.Digest) ocispec.Image {
 // blob of an OCI layout.
 func cliLayerHeaders(t *testing.T, layout string, d digest.Digest) []*tar.Header {
 	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(e2eBlob(t, layout, d)))
-	if err != nil {
-		t.Fatalf("layer %s: %v", d, err)
-	}
-	return cliTarHeaders(t, zr, "layer "+d.String())
-}
-
-// cliTarHeaders reads every header of a tar stream, in order.
-func cliTarHeaders(t *testing.T, r io.Reader, what string) []*tar.Header {
-	t.Helper()
-	var out []*tar.Header
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		out = append(out, h)
-	}
+	return tartest.Headers(tartest.ReadGzip(t, e2eBlob(t, layout, d), "layer "+d.String()))
 }
 
 // cliTarFile returns the content of the entry name in the tar file path.
 func cliTarFile(t *testing.T, path, name string) []byte {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("%s: no entry %s: %v", path, name, err)
-		}
-		if h.Name == name {
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return data
-		}
-	}
+	return tartest.File(t, tartest.ReadFile(t, path), name)
 }

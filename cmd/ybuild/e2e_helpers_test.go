@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/internal/e2e"
+	"github.com/ybuild/ybuild/internal/tartest"
 )
 
 // e2eBuild runs ybuild with args through run() and returns stdout; any exit
@@ -233,26 +233,9 @@ func e2eManifest(t *testing.T, layoutDir string, d digest.Digest) ocispec.Manife
 // layer blob of an OCI layout.
 func e2eLayerFiles(t *testing.T, layoutDir string, d digest.Digest) map[string]string {
 	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(e2eBlob(t, layoutDir, d)))
-	if err != nil {
-		t.Fatalf("layer %s: %v", d, err)
-	}
 	out := map[string]string{}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("layer %s: %v", d, err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatalf("layer %s: %v", d, err)
-			}
-			out[h.Name] = string(data)
-		}
+	for name, data := range tartest.Files(tartest.ReadGzip(t, e2eBlob(t, layoutDir, d), "layer "+d.String())) {
+		out[name] = string(data)
 	}
+	return out
 }

@@ -1,16 +1,16 @@
 package testbase
 
 import (
-	"archive/tar"
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/internal/tartest"
 )
 
 // checkBlob fails unless dir holds d's blob with the right digest and size.
@@ -79,24 +79,7 @@ func TestLayoutReproducible(t *testing.T) {
 // tarFiles reads the regular files of a tar.
 func tarFiles(t *testing.T, path string) map[string][]byte {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string][]byte{}
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(tr)
-		out[h.Name] = data
-	}
+	return tartest.Files(tartest.ReadFile(t, path))
 }
 
 func TestOCIArchive(t *testing.T) {
@@ -134,20 +117,13 @@ func TestDockerArchive(t *testing.T) {
 
 func TestBaseLayers(t *testing.T) {
 	ls := baseLayers(t)
-	tr := tar.NewReader(bytes.NewReader(ls[1].tar))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			t.Fatal("no tmp/ entry")
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Name == "tmp/" {
-			if h.Mode != 0o1777 {
-				t.Fatalf("tmp/ mode %o", h.Mode)
+	for _, e := range tartest.Read(t, bytes.NewReader(ls[1].tar), "layer 1") {
+		if e.Header.Name == "tmp/" {
+			if e.Header.Mode != 0o1777 {
+				t.Fatalf("tmp/ mode %o", e.Header.Mode)
 			}
 			return
 		}
 	}
+	t.Fatal("no tmp/ entry")
 }
