@@ -26,7 +26,7 @@ type Build struct {
 	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
 	// Config overrides the base image's config, merged like a Dockerfile.
 	Config Config `yaml:"config,omitempty" json:"config,omitempty"`
-	// Annotations are added to every image manifest (and the index).
+	// Annotations are added to every image manifest (and the index). The value auto of org.opencontainers.image.source and org.opencontainers.image.revision is filled in from the git checkout (or CI variables).
 	Annotations map[string]string `yaml:"annotations,omitempty" json:"annotations,omitempty"`
 	// Format is the manifest format: oci (the default) or docker (schema2 media types).
 	Format Format `yaml:"format,omitempty" json:"format,omitempty"`

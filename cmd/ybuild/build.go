@@ -13,6 +13,7 @@ import (
 
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/location"
+	"github.com/ybuild/ybuild/lock"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
@@ -21,7 +22,7 @@ import (
 
 // buildOptions are the flags of `ybuild build`.
 type buildOptions struct {
-	file      string
+	files     []string
 	outputs   []string
 	tags      []string
 	args      []string
@@ -30,12 +31,13 @@ type buildOptions struct {
 	json      bool
 	noCache   bool
 	registry  *registryFlags
+	flow      flowOptions
 }
 
 // addBuildFlags registers the build flags on cmd.
 func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 	fs := cmd.Flags()
-	fs.StringVarP(&o.file, "file", "f", "build.yaml", "the spec to build")
+	fs.StringArrayVarP(&o.files, "file", "f", []string{"build.yaml"}, "the spec to build; repeatable (specs may also be given as arguments)")
 	fs.StringArrayVarP(&o.outputs, "output", "o", nil, "where to write the image ("+location.Syntax(location.Output)+"); replaces the spec's outputs; repeatable")
 	fs.StringArrayVarP(&o.tags, "tag", "t", nil, "image tag; replaces the spec's tags; repeatable")
 	fs.StringArrayVar(&o.args, "arg", nil, "set a spec argument, NAME=VALUE; repeatable")
@@ -48,88 +50,176 @@ func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 	}
 	addRegistryFlags(fs, o.registry)
 	addPushFlags(fs, o.registry)
+	addFlowFlags(fs, &o.flow)
 }
 
-// runBuild loads the spec, resolves the base, assembles and writes the outputs.
-func runBuild(ctx context.Context, o *buildOptions, stdout, stderr io.Writer) error {
-	b, err := loadSpec(o.file, o.args)
+// runBuild builds every spec named by -f and the arguments: one with the
+// usual output, several concurrently (runMany).
+func runBuild(ctx context.Context, o *buildOptions, files []string, stdout, stderr io.Writer) error {
+	env, err := newBuildEnv(o, stderr)
 	if err != nil {
 		return err
 	}
-	if len(o.tags) > 0 {
-		b.Tags = o.tags
+	if len(files) > 1 {
+		return runMany(ctx, o, files, env, stdout)
 	}
+	r, err := buildSpec(ctx, o, files[0], nil, env)
+	defer r.close()
+	r.err = err
+	if ferr := writeSideFiles(o, []*specResult{r}, err); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	if o.flow.dryRun {
+		return printPlan(stdout, r.plan, o.json)
+	}
+	return printResults(stdout, r.results, o.json)
+}
+
+// buildEnv is what the specs of one call share.
+type buildEnv struct {
+	reg    *registry.Options
+	prog   resolve.Progress
+	stderr io.Writer
+	bases  *baseMemo
+}
+
+// newBuildEnv reads the progress and registry flags.
+func newBuildEnv(o *buildOptions, stderr io.Writer) (*buildEnv, error) {
 	prog, err := newProgress(o.progress, stderr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reg := o.registry.options()
 	if o.registry.cache() == "" && !o.noCache {
 		fmt.Fprintln(stderr, "ybuild: no cache directory (set --cache-dir, XDG_CACHE_HOME or HOME): building without the layer and blob cache")
 	}
-	writers, err := outputWriters(b, o, reg, prog)
-	if err != nil {
-		return err
-	}
-	img, cleanup, err := assembleImage(ctx, b, o, reg, prog, writers)
-	if cleanup != nil {
-		defer cleanup()
-	}
-	if err != nil {
-		return err
-	}
-	results := make([]output.Result, 0, len(writers))
-	for _, w := range writers {
-		r, err := w.Write(ctx, img)
-		if err != nil {
-			return fmt.Errorf("write %w", err) // output errors start with the destination
-		}
-		results = append(results, r)
-	}
-	return printResults(stdout, results, o.json)
+	return &buildEnv{reg: reg, prog: prog, stderr: stderr, bases: newBaseMemo()}, nil
 }
 
-// assembleImage resolves the base and builds the image into a work directory
-// beside the first local output; cleanup removes the work directory.
-func assembleImage(ctx context.Context, b *spec.Build, o *buildOptions, reg *registry.Options, prog resolve.Progress, writers []output.Writer) (*assemble.Image, func(), error) {
+// specResult is what building one spec gave, also when it failed part way.
+type specResult struct {
+	file    string
+	spec    *spec.Build
+	pin     *lock.Lock
+	base    *resolve.Base
+	img     *assemble.Image
+	results []output.Result
+	plan    *buildPlan
+	err     error
+	cleanup func()
+	// outPaths are the absolute paths of the local outputs.
+	outPaths []string
+}
+
+// buildSpec loads one spec (unless b is already loaded), resolves its base (through its lock),
+// assembles it and writes its outputs (or, with --dry-run, plans them).
+// The caller calls r.close when done with r.img.
+func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build, env *buildEnv) (*specResult, error) {
+	r := &specResult{file: file, spec: b}
+	if b == nil {
+		var err error
+		if b, err = prepareSpec(file, o.args, o.tags); err != nil {
+			return r, err
+		}
+		r.spec = b
+	}
 	plats, all, err := selectPlatforms(b, o.platforms)
 	if err != nil {
-		return nil, nil, err
+		return r, err
+	}
+	if r.pin, err = applyLock(b, file, o.flow.locked, plats, all, env.stderr); err != nil {
+		return r, err
+	}
+	var writers []output.Writer
+	if !o.flow.assembleOnly {
+		if writers, err = outputWriters(b, o, env.reg, env.prog); err != nil {
+			return r, err
+		}
+		for _, w := range writers {
+			if p := w.Holds().Path; p != "" {
+				r.outPaths = append(r.outPaths, p)
+			}
+		}
+	}
+	if err := assembleImage(ctx, r, o, env, writers); err != nil || o.flow.assembleOnly {
+		return r, err
+	}
+	if o.flow.dryRun {
+		r.plan, err = planOutputs(ctx, r, writers, env.reg)
+		return r, err
+	}
+	for _, w := range writers {
+		res, err := w.Write(ctx, r.img)
+		if err != nil {
+			return r, fmt.Errorf("write %w", err) // output errors start with the destination
+		}
+		r.results = append(r.results, res)
+	}
+	return r, nil
+}
+
+// close removes the work directory of r's build.
+func (r *specResult) close() {
+	if r != nil && r.cleanup != nil {
+		r.cleanup()
+		r.cleanup = nil
+	}
+}
+
+// assembleImage resolves the base (once per call for each distinct base)
+// and builds the image into a work directory beside the first local output
+// (the system temp directory for a dry run); cleanup removes the work
+// directory.
+func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *buildEnv, writers []output.Writer) error {
+	b := r.spec
+	plats, all, err := selectPlatforms(b, o.platforms)
+	if err != nil {
+		return err
 	}
 	created, err := createdTime(b.Created)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return usageError{err}
 	}
-	base, err := resolve.Open(ctx, b.Base, resolve.Options{
-		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: reg, CacheDir: o.registry.cache(), Progress: prog,
+	base, err := env.bases.open(ctx, b.Base, resolve.Options{
+		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: env.reg, CacheDir: o.registry.cache(), Progress: env.prog,
 	})
 	if err != nil {
-		return nil, nil, err // resolve names the base
+		return lockedBaseError(r.pin, r.file, err) // resolve names the base
+	}
+	r.base = base
+	if err := checkPinned(r.pin, r.file, base); err != nil {
+		return err
 	}
 	for _, w := range writers {
 		if err := output.CheckPlatforms(w, basePlatforms(base)); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	parent, made := workParent(writers)
+	parent, made := "", []string(nil)
+	if !o.flow.dryRun && !o.flow.assembleOnly {
+		parent, made = workParent(writers)
+	}
 	work, err := os.MkdirTemp(parent, ".ybuild-work-")
 	if err != nil {
 		removeEmpty(made)
-		return nil, nil, fmt.Errorf("work directory: %w", err)
+		return fmt.Errorf("work directory: %w", err)
 	}
-	cleanup := func() {
+	r.cleanup = func() {
 		os.RemoveAll(work)
 		removeEmpty(made) // a failed build leaves no new directory behind
 	}
-	img, err := assemble.Build(ctx, b, base, assemble.Options{
+	r.img, err = assemble.Build(ctx, b, base, assemble.Options{
 		Created:        created,
 		BlobDir:        work,
-		Progress:       prog,
+		Progress:       env.prog,
 		ForceIndex:     len(b.Platforms) > 0 && len(o.platforms) == 0,
 		SingleManifest: len(o.platforms) == 1 && !all,
 		LayerCacheDir:  layerCacheDir(o),
 	})
-	return img, cleanup, err
+	return err
 }
 
 // layerCacheDir is the layer cache: the blob cache directory, unless
@@ -174,6 +264,21 @@ func removeEmpty(dirs []string) {
 			return
 		}
 	}
+}
+
+// prepareSpec loads a spec, applies -t and fills annotations set to auto.
+func prepareSpec(file string, args, tags []string) (*spec.Build, error) {
+	b, err := loadSpec(file, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(tags) > 0 {
+		b.Tags = tags
+	}
+	if err := fillAutoAnnotations(b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // loadSpec reads the spec with --arg overrides.

@@ -67,9 +67,11 @@ var cliExitCases = []cliExitCase{
 	{name: "extra arg", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"-f", s, "extra"} },
 		want: []string{`unknown command "extra"`}},
-	{name: "build extra arg", spec: cliSpec, code: exitUsage,
+	// build takes specs as arguments: one that cannot be read stops every
+	// spec before anything is built.
+	{name: "build missing spec arg", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"build", "-f", s, "extra"} },
-		want: []string{`unknown command "extra" for "ybuild build"`}},
+		want: []string{"extra: cannot read spec", "1 of 2 specs failed: extra"}},
 	{name: "bad progress", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"-f", s, "-o", "oci:" + o + "/l", "--progress", "loud"} },
 		want: []string{`--progress "loud": expected auto, plain or quiet`}},

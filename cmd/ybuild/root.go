@@ -42,6 +42,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ybuild: interrupted (context canceled); outputs not yet written are left as they were")
 		return exitInterrupted
 	}
+	if ee := (silentExit{}); errors.As(err, &ee) {
+		return ee.code // the command already said why
+	}
 	fmt.Fprintln(stderr, formatError(err))
 	return exitCode(err)
 }
@@ -69,23 +72,24 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBuild(cmd.Context(), bo, stdout, stderr)
+			return runBuild(cmd.Context(), bo, bo.files, stdout, stderr)
 		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	addBuildFlags(root, bo)
 	build := &cobra.Command{
-		Use:     "build",
-		Short:   "Build the image described by a spec (the default command)",
-		Example: "  ybuild build -f build.yaml --platform linux/arm64 -o docker-archive:app.tar",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBuild(cmd.Context(), bo, stdout, stderr)
+		Use:     "build [SPEC...]",
+		Short:   "Build the image described by a spec (the default command), or several specs at once",
+		Example: "  ybuild build -f build.yaml --platform linux/arm64 -o docker-archive:app.tar\n  ybuild build services/*/build.yaml --jobs 4",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBuild(cmd.Context(), bo, specFiles(cmd, bo, args), stdout, stderr)
 		},
 	}
 	addBuildFlags(build, bo)
 	root.AddCommand(build, newValidateCmd(stdout), newSchemaCmd(stdout), newInspectCmd(stdout), newCacheCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(flowCommands(stdout, stderr)...)
 	markUsage(root)
 	return root
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ybuild/ybuild/internal/registrytest"
+)
+
+// TestFlowLockBadInput: a missing lock with --locked, a corrupt lock, a
+// hand-edited platform digest, a pinned digest the registry does not have,
+// the lock of another spec and a lock for a local base each give one line,
+// exit 2, and write nothing.
+func TestFlowLockBadInput(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	base := reg.Host + "/lib/small:1"
+	flowPushScratchBase(t, reg, filepath.Join(t.TempDir(), "base"), base)
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "build.yaml")
+	e2eWriteFiles(t, dir, map[string]string{"build.yaml": strings.Replace(strings.Replace(flowManySpec, "NAME", "bad", -1), "BASE", base, 1)})
+	lockPath := filepath.Join(dir, "build.lock")
+	build := func() cliResult {
+		return cliRun("build", "--progress", "quiet", "--locked", "-f", spec, "--cache-dir", t.TempDir(), "-o", "oci:"+filepath.Join(dir, "out"))
+	}
+	check := func(name string, res cliResult, want ...string) {
+		t.Helper()
+		if res.code != exitUsage {
+			t.Errorf("%s: exit %d, want 2\n%s", name, res.code, res.stderr)
+			return
+		}
+		cliCheckStderr(t, res.stderr, want...)
+		if n := strings.Count(strings.TrimSpace(res.stderr), "\n"); n > 1 { // the "locked at" line may precede
+			t.Errorf("%s: %d lines on stderr:\n%s", name, n+1, res.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+			t.Errorf("%s: the build wrote its output", name)
+		}
+	}
+	check("no lock", build(), "build.lock: no lockfile (--locked): run `ybuild lock")
+
+	if res := cliRun("lock", "-f", spec, "--cache-dir", t.TempDir()); res.code != 0 {
+		t.Fatalf("lock: exit %d\n%s", res.code, res.stderr)
+	}
+	good := mustRead(t, lockPath)
+	if res := build(); res.code != 0 {
+		t.Fatalf("build with the lock: exit %d\n%s", res.code, res.stderr)
+	}
+	cliMust(t, os.RemoveAll(filepath.Join(dir, "out")))
+
+	lines := strings.Split(good, "\n")
+	amdLine := lines[len(lines)-2] // "  linux/amd64: sha256:…"
+	fake := digest.FromString("edited")
+	for name, c := range map[string]struct{ lock, want string }{
+		"corrupt":         {good[:len(good)/2] + "\x00garbage: [", "invalid lockfile"},
+		"edited platform": {strings.Replace(good, amdLine, "  linux/amd64: "+fake.String(), 1), "linux/amd64 is pinned to"},
+		"edited index":    {strings.Replace(good, "\ndigest: ", "\ndigest: "+fake.String()+"\nx: ", 1), "invalid lockfile"},
+		"unknown digest":  {flowReplaceTopDigest(t, good, fake), "the pinned base"},
+		"other spec":      {strings.Replace(good, `spec: "build.yaml"`, `spec: "other.yaml"`, 1), "it is the lock of other.yaml, not of build.yaml"},
+	} {
+		cliMust(t, os.WriteFile(lockPath, []byte(c.lock), 0o644))
+		check(name, build(), "build.lock", c.want)
+	}
+	cliMust(t, os.WriteFile(lockPath, []byte(good), 0o644))
+	cliMust(t, os.WriteFile(spec, []byte(strings.Replace(mustRead(t, spec), "base: "+base, "base: scratch", 1)), 0o644))
+	check("local base", build(), "a lock pins registry bases only")
+	check("lock a local base", cliRun("lock", "-f", spec), "a lock pins registry bases only")
+}
+
+// flowReplaceTopDigest replaces the lock's top-level digest with d.
+func flowReplaceTopDigest(t *testing.T, lock string, d digest.Digest) string {
+	t.Helper()
+	for _, l := range strings.Split(lock, "\n") {
+		if old, ok := strings.CutPrefix(l, "digest: "); ok {
+			return strings.Replace(lock, "digest: "+old, "digest: "+d.String(), 1)
+		}
+	}
+	t.Fatal("no digest line in the lock")
+	return ""
+}
