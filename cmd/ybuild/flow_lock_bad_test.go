@@ -81,3 +81,23 @@ func flowReplaceTopDigest(t *testing.T, lock string, d digest.Digest) string {
 	t.Fatal("no digest line in the lock")
 	return ""
 }
+
+// TestFlowLockDockerScheme: a base written docker://REF is locked and
+// built from the lock like a bare reference.
+func TestFlowLockDockerScheme(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	base := reg.Host + "/lib/small:1"
+	flowPushScratchBase(t, reg, filepath.Join(t.TempDir(), "base"), base)
+	spec := cliSpecDir(t, map[string]string{"build.yaml": strings.Replace(strings.Replace(flowManySpec, "NAME", "d", -1), "BASE", "docker://"+base, 1)})
+	if res := cliRun("lock", "-f", spec, "--cache-dir", t.TempDir()); res.code != 0 {
+		t.Fatalf("lock: exit %d\n%s", res.code, res.stderr)
+	}
+	reg.Counter.Reset()
+	res := cliRun("build", "--progress", "quiet", "--locked", "-f", spec, "--cache-dir", t.TempDir(), "-o", "oci:"+filepath.Join(t.TempDir(), "out"))
+	if res.code != 0 || !strings.Contains(res.stderr, "locked at") {
+		t.Fatalf("locked build: exit %d\n%s", res.code, res.stderr)
+	}
+	if tags := flowTagRequests(reg, "1"); len(tags) != 0 {
+		t.Errorf("the locked build asked about the tag: %v", tags)
+	}
+}
