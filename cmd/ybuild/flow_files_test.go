@@ -146,11 +146,17 @@ func TestFlowManySpecs(t *testing.T) {
 
 	// One spec names a base the registry does not have.
 	cliMust(t, os.WriteFile(files[1], []byte(strings.Replace(mustRead(t, files[1]), "lib/small:1", "lib/none:1", 1)), 0o644))
-	res = cliRun(append([]string{"build", "--progress", "quiet", "--cache-dir", t.TempDir(), "-f", files[0], "-f", files[1]}, files[2])...)
+	meta := filepath.Join(t.TempDir(), "all.json")
+	res = cliRun(append([]string{"build", "--progress", "quiet", "--cache-dir", t.TempDir(), "--metadata-file", meta, "-f", files[0], "-f", files[1]}, files[2])...)
 	if res.code != exitBuild || strings.Count(res.stdout, "\n") != 2 {
 		t.Fatalf("build with one failing spec: exit %d, want 1 and two result lines\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	cliCheckStderr(t, res.stderr, files[1]+": ", "1 of 3 specs failed: "+files[1])
+	m := flowMetadata(t, meta)
+	if len(m.Builds) != 3 || m.Error == "" || m.Builds[1].Error == "" || m.Builds[1].Digest != "" ||
+		m.Builds[0].Error != "" || m.Builds[0].Digest == "" || m.Builds[2].Spec != files[2] || len(m.Builds[2].Outputs) != 1 {
+		t.Errorf("metadata of three specs, the second failing: %+v", m)
+	}
 }
 
 // flowManySpec is one of several specs on a shared registry base.
