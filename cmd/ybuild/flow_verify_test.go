@@ -84,6 +84,12 @@ func TestFlowVerify(t *testing.T) {
 		t.Fatalf("verify after reverting: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	cliMust(t, os.WriteFile(spec, []byte(strings.Replace(flowAppSpec, "MODE: prod", "MODE: dev", 1)), 0o644))
+	res = flowVerify(t, spec, "oci:"+layout, "--json")
+	var v verdict
+	cliMust(t, json.Unmarshal([]byte(res.stdout), &v))
+	if res.code != 1 || v.Match || v.Digest == v.Built || !strings.Contains(v.First, "config.Env[0]") {
+		t.Errorf("verify --json after an env change: exit %d, %+v", res.code, v)
+	}
 	res = flowVerify(t, spec, "oci:"+layout)
 	if res.code != 1 || !strings.Contains(res.stdout, `config field config.Env[0]: "MODE=prod" → "MODE=dev"`) {
 		t.Errorf("verify after an env change: exit %d, want 1 naming config.Env[0]\n%s%s", res.code, res.stdout, res.stderr)

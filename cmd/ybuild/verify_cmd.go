@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 
 	"github.com/ybuild/ybuild/imagediff"
@@ -48,7 +50,38 @@ func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	addCompareFlags(cmd, o)
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the verdict as JSON")
 	return cmd
+}
+
+// verdict is the --json shape of `ybuild verify`.
+type verdict struct {
+	Image string `json:"image"`
+	Match bool   `json:"match"`
+	// Digest is the image's digest, Built the spec's.
+	Digest digest.Digest `json:"digest"`
+	Built  digest.Digest `json:"built"`
+	// First describes the first difference.
+	First string `json:"first,omitempty"`
+	// Platforms holds the differences found up to the first one.
+	Platforms []imagediff.PlatformDiff `json:"platforms,omitempty"`
+}
+
+// printVerdict prints "match: IMAGE DIGEST" or "differ: …" with the first
+// difference, or the verdict as JSON.
+func printVerdict(w io.Writer, target string, rep *imagediff.Report, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(verdict{Image: target, Match: rep.Same, Digest: rep.DigestA, Built: rep.DigestB, First: rep.First(), Platforms: rep.Platforms})
+	}
+	if rep.Same {
+		_, err := fmt.Fprintf(w, "match: %s %s\n", target, rep.DigestA)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "differ: %s is %s, the spec builds %s\n  first difference: %s\n", target, rep.DigestA, rep.DigestB, rep.First())
+	return err
 }
 
 // runVerify rebuilds and compares.
@@ -68,11 +101,9 @@ func runVerify(ctx context.Context, o *compareOptions, target string, stdout, st
 	if err != nil {
 		return compareError(ctx, fmt.Errorf("verify %s: %w", target, err))
 	}
-	if rep.Same {
-		_, err := fmt.Fprintf(stdout, "match: %s %s\n", target, rep.DigestA)
+	if err := printVerdict(stdout, target, rep, o.asJSON); err != nil || rep.Same {
 		return err
 	}
-	fmt.Fprintf(stdout, "differ: %s is %s, the spec builds %s\n  first difference: %s\n", target, rep.DigestA, rep.DigestB, rep.First())
 	return silentExit{1}
 }
 
