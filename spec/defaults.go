@@ -28,7 +28,7 @@ func (b *Build) applyDefaults() {
 	if b.Compression == "" {
 		b.Compression = CompressionGzip
 	}
-	if len(b.Files) > 0 && len(b.Layers) == 0 {
+	if len(b.Files) > 0 {
 		b.fold()
 	}
 	for i := range b.Layers {
@@ -36,19 +36,20 @@ func (b *Build) applyDefaults() {
 	}
 }
 
-// fold turns top-level files: into layers[0], keeping what is known about
-// each path under its new name too.
+// fold turns top-level files: into one more layer on top of any layers:,
+// keeping what is known about each path under its new name too.
 func (b *Build) fold() {
-	b.Layers = []Layer{{Files: b.Files}}
+	lp := indexPath("layers", len(b.Layers))
+	b.Layers = append(b.Layers, Layer{Files: b.Files})
 	b.Files = nil
-	b.meta.folded = true
+	b.meta.folded = lp
 	for p, e := range b.notes {
 		if p == "files" || strings.HasPrefix(p, "files[") || strings.HasPrefix(p, "files.") {
-			b.notes["layers[0]."+p] = e
+			b.notes[lp+"."+p] = e
 		}
 	}
 	if pos, ok := b.notes.pos("files"); ok {
-		b.notes.setPos("layers[0]", pos)
+		b.notes.setPos(lp, pos)
 	}
 }
 

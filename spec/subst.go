@@ -12,7 +12,7 @@ import (
 // in Build.notes).
 type meta struct {
 	vars   map[string]string // args merged with LoadOptions.Args
-	folded bool              // top-level files: became layers[0]
+	folded string            // "layers[N]" that top-level files: became, or ""
 }
 
 // substituter expands ${NAME} in every string of a Build.

@@ -22,7 +22,7 @@ type Build struct {
 	Defaults Attrs `yaml:"defaults,omitempty" json:"defaults,omitempty"`
 	// Layers are added bottom to top, one image layer each.
 	Layers []Layer `yaml:"layers,omitempty" json:"layers,omitempty"`
-	// Files is shorthand for a single layer holding these entries.
+	// Files is shorthand for one more layer holding these entries, on top of any layers.
 	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
 	// Config overrides the base image's config, merged like a Dockerfile.
 	Config Config `yaml:"config,omitempty" json:"config,omitempty"`

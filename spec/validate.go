@@ -65,10 +65,10 @@ func (v *validator) required(path, value string) bool {
 }
 
 // shownPath is path as the user wrote it: files[…] rather than
-// layers[0].files[…] when top-level files: were folded into a layer.
+// layers[N].files[…] when top-level files: were folded into layer N.
 func (b *Build) shownPath(path string) string {
-	if b.meta != nil && b.meta.folded && strings.HasPrefix(path, "layers[0].files") {
-		return strings.TrimPrefix(path, "layers[0].")
+	if b.meta != nil && b.meta.folded != "" && strings.HasPrefix(path, b.meta.folded+".files") {
+		return strings.TrimPrefix(path, b.meta.folded+".")
 	}
 	return path
 }
@@ -92,9 +92,6 @@ func (v *validator) top() {
 	}
 	v.platforms()
 	v.check("created", b.Created, func(s string) error { _, _, _, err := ParseCreated(s); return err })
-	if len(b.Files) > 0 && len(b.Layers) > 0 {
-		v.fail("files", "files and layers cannot be used together; move these entries into a layer")
-	}
 	v.check("format", string(b.Format), checkFormat)
 	v.check("compression", string(b.Compression), func(s string) error { return checkCompression(s, b.Format) })
 	for i, t := range b.Tags {
@@ -167,11 +164,11 @@ func checkFormat(s string) error {
 // checkCompression checks the compression, which must suit the format.
 func checkCompression(s string, f Format) error {
 	switch Compression(s) {
-	case CompressionGzip:
+	case CompressionGzip, CompressionNone:
 		return nil
-	case CompressionZstd, CompressionNone:
+	case CompressionZstd:
 		if f == FormatDocker {
-			return fmt.Errorf("format docker allows only gzip, got %q", s)
+			return fmt.Errorf("format docker allows gzip or none (docker schema2 has no zstd layers), got %q", s)
 		}
 		return nil
 	}
