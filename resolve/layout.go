@@ -91,8 +91,8 @@ func pickRef(entries []ocispec.Descriptor, ref string, match refMatcher) (ocispe
 		return ocispec.Descriptor{}, fmt.Errorf("%w: index.json has no entries", ErrInvalidBase)
 	}
 	if ref == "" {
-		if len(entries) == 1 {
-			return entries[0], nil
+		if sameImage(entries) {
+			return entries[0], nil // one image, maybe under several names
 		}
 		return ocispec.Descriptor{}, fmt.Errorf("%w: %d images, name one of: %s", ErrAmbiguous, len(entries), refList(entries))
 	}
@@ -107,13 +107,24 @@ func pickRef(entries []ocispec.Descriptor, ref string, match refMatcher) (ocispe
 			return pickRef(entries, d.String(), match)
 		}
 	}
-	switch len(found) {
-	case 0:
+	switch {
+	case len(found) == 0:
 		return ocispec.Descriptor{}, fmt.Errorf("ref %q: %w (available: %s)", ref, ErrNotFound, refList(entries))
-	case 1:
+	case sameImage(found):
 		return found[0], nil
 	}
 	return ocispec.Descriptor{}, fmt.Errorf("ref %q: %w: %d entries match", ref, ErrAmbiguous, len(found))
+}
+
+// sameImage reports whether entries all name one image (one digest), as
+// the entries of a docker archive written with several tags do.
+func sameImage(entries []ocispec.Descriptor) bool {
+	for _, d := range entries[1:] {
+		if d.Digest != entries[0].Digest {
+			return false
+		}
+	}
+	return true
 }
 
 // refList names entries by ref name, else digest.
