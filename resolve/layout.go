@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -45,11 +46,30 @@ func fromLayout(ctx context.Context, l layoutFS, ref string, opts Options) (*Bas
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l, err)
 	}
-	b, err := newBase(ctx, entry.Annotations[annotationImageName], entry, l, opts)
+	b, err := newBase(ctx, layoutName(entry), entry, l, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l, err)
 	}
 	return b, nil
+}
+
+// layoutName is the base.name of a layout entry: its
+// io.containerd.image.name, else its ref name when that is a whole image
+// reference with a tag (name:tag, as skopeo and podman write a ref such as
+// oci:DIR:docker.io/library/alpine:3.20), fully qualified; else "" (a ref
+// name like "latest" names no image: base.digest alone identifies it).
+func layoutName(d ocispec.Descriptor) string {
+	if n := d.Annotations[annotationImageName]; n != "" {
+		return n
+	}
+	n, err := reference.ParseNormalizedNamed(d.Annotations[ocispec.AnnotationRefName])
+	if err != nil {
+		return ""
+	}
+	if _, ok := n.(reference.Tagged); !ok {
+		return ""
+	}
+	return n.String()
 }
 
 // readLayoutIndex checks oci-layout and parses index.json.
