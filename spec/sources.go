@@ -53,9 +53,6 @@ func (v *validator) source(root, fp string, f File) {
 			return
 		}
 	}
-	if len(matches) > 1 && !strings.HasSuffix(f.Dst, "/") && !v.skip(fp+".dst") {
-		v.fail(fp+".dst", "src %q matches %d files, so dst must be a directory ending in /, got %q", f.Src, len(matches), f.Dst)
-	}
 }
 
 // sourceFile checks one source file m (relative to root) and reports

@@ -74,8 +74,14 @@ func (v *validator) file(fp string, f File) {
 	if f.Src == "" && len(f.Exclude) > 0 {
 		v.fail(fp+".exclude", "only applies to src")
 	}
-	if f.Extract && f.Dst != "" && !strings.HasSuffix(f.Dst, "/") && !v.skip(fp+".dst") {
+	switch {
+	case f.Dst == "" || strings.HasSuffix(f.Dst, "/") || v.skip(fp+".dst"):
+	case f.Extract:
 		v.fail(fp+".dst", "extract needs a directory dst ending in /, got %q", f.Dst)
+	case isGlob(f.Src) && !v.skip(fp+".src"):
+		// Also for one match: the spec must not change meaning when a
+		// second file appears.
+		v.fail(fp+".dst", "src %q is a glob, so dst must be a directory ending in /, got %q", f.Src, f.Dst)
 	}
 	for k, pat := range f.Exclude {
 		v.check(indexPath(fp+".exclude", k), pat, checkPattern)
