@@ -25,6 +25,9 @@ type decoder struct {
 	errs   *errs
 	notes  notes
 	budget int
+	// overflow is set when the budget ran out: the one error Parse then
+	// reports, instead of everything the cut-short decode would add.
+	overflow *Error
 }
 
 // newDecoder returns a decoder that reports into e.
@@ -49,7 +52,8 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	}
 	d.budget--
 	if d.budget == 0 {
-		d.fail(n, "", "document too large (too many nodes or aliases)")
+		d.overflow = &Error{File: d.errs.file, Pos: nodePos(n),
+			Msg: fmt.Sprintf("document too large: more than %d YAML nodes (an alias counts each time it is used)", maxNodes)}
 	}
 	if d.budget <= 0 {
 		return nil

@@ -56,6 +56,9 @@ func Parse(data []byte, file, dir string, opts LoadOptions) (*Build, error) {
 	}
 	d := newDecoder(e)
 	d.decode("", root, reflect.ValueOf(b).Elem())
+	if d.overflow != nil {
+		return nil, d.overflow
+	}
 	b.notes = d.notes
 	b.meta = &meta{}
 	b.meta.vars = mergeArgs(b, opts, e)
@@ -72,13 +75,17 @@ func Parse(data []byte, file, dir string, opts LoadOptions) (*Build, error) {
 // parseDocument returns the root mapping of the single YAML document in
 // data, or nil after reporting why there is none.
 func parseDocument(data []byte, e *errs) *yaml.Node {
+	if pos, msg, ok := checkText(data); !ok {
+		e.add(pos, "", "%s", msg)
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
 			e.add(Pos{}, "", "empty document (want a mapping starting with apiVersion: %s)", APIVersion)
 		} else {
-			addSyntaxError(e, err)
+			addSyntaxError(e, err, data)
 		}
 		return nil
 	}
@@ -88,7 +95,7 @@ func parseDocument(data []byte, e *errs) *yaml.Node {
 		e.add(Pos{Line: next.Line, Column: next.Column}, "", "multiple YAML documents; a spec is one document")
 		return nil
 	case err != io.EOF:
-		addSyntaxError(e, err)
+		addSyntaxError(e, err, data)
 		return nil
 	}
 	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
@@ -100,8 +107,13 @@ func parseDocument(data []byte, e *errs) *yaml.Node {
 
 var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// addSyntaxError reports a YAML syntax error; yaml gives only its line.
-func addSyntaxError(e *errs, err error) {
+// addSyntaxError reports a YAML syntax error at its line and column
+// (syntaxPosition), else at the line yaml.v3 gives.
+func addSyntaxError(e *errs, err error, data []byte) {
+	if pos, msg, ok := syntaxPosition(data); ok {
+		e.add(pos, "", "%s", msg)
+		return
+	}
 	msg := err.Error()
 	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
