@@ -43,7 +43,7 @@ func Build(ctx context.Context, b *spec.Build, base *resolve.Base, opts Options)
 	for _, bi := range base.Images {
 		p, err := buildPlatform(ctx, b, base, bi, lw, opts)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", platforms.Format(bi.Platform), err)
+			return nil, placeError(b, platforms.Format(bi.Platform), err)
 		}
 		plats = append(plats, p)
 	}

@@ -85,7 +85,7 @@ func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs ma
 		g.Go(func() error {
 			r, err := w.write(gctx, l, dirs)
 			if err != nil {
-				return fmt.Errorf("layers[%d]: %w", i, err)
+				return &layerError{index: i, err: err}
 			}
 			out[i] = r
 			return nil

@@ -78,7 +78,7 @@ func mergeInto(have *entry, e entry) error {
 		*have = e
 	case e.prio < have.prio:
 	case e.prio == prioExplicit && !sameEntry(*have, e):
-		return fmt.Errorf("%w /%s: %s and %s", ErrDuplicate, e.name, have.origin, e.origin)
+		return &dupError{name: e.name, first: have.origin, second: e.origin}
 	}
 	return nil
 }

@@ -57,6 +57,15 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// FieldError returns err as an *Error at the field path (such as
+// "layers[0].files[6]"): the spec's file, the path's line and column (or
+// its closest ancestor's), and the path as the user wrote it. Problems
+// found while building, after Load, use it to point into the spec.
+func (b *Build) FieldError(path string, err error) *Error {
+	pos, _ := b.Position(path)
+	return &Error{File: b.File, Pos: pos, Path: b.shownPath(path), Msg: err.Error(), Err: err}
+}
+
 // Is reports whether target is ErrInvalid (or the class it belongs to,
 // inputerr.ErrInput).
 func (e *Error) Is(target error) bool { return target == ErrInvalid || target == inputerr.ErrInput }
