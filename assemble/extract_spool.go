@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,7 +37,10 @@ func (s *spool) write(ctx context.Context, r io.Reader, size int64) (string, err
 	if err != nil {
 		return "", fmt.Errorf("spool: %w", err)
 	}
-	_, err = io.CopyN(f, imageio.WithContext(ctx, r), size)
+	_, err = io.CopyN(f, imageio.WithContext(ctx, archiveReader{r}), size)
+	if errors.Is(err, io.EOF) { // CopyN's EOF: the archive ends inside this entry
+		err = fmt.Errorf("%w: truncated: %w", ErrBadArchive, io.ErrUnexpectedEOF)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -44,6 +48,20 @@ func (s *spool) write(ctx context.Context, r io.Reader, size int64) (string, err
 		return "", fmt.Errorf("spool: %w", err)
 	}
 	return path, nil
+}
+
+// archiveReader marks the read errors of an archive entry (a truncated or
+// corrupt archive, a bad checksum) as ErrBadArchive, so that they exit 2
+// like other bad sources; errors writing the spool stay as they are.
+type archiveReader struct{ r io.Reader }
+
+// Read reads from the archive entry.
+func (a archiveReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = badArchive(err)
+	}
+	return n, err
 }
 
 // remove deletes the spool.
