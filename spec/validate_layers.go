@@ -142,6 +142,14 @@ func checkPattern(s string) error {
 	return nil
 }
 
+// written reports a field that is written in the spec but holds nothing
+// (null, ""), which would silently do nothing.
+func (v *validator) written(path string, set bool, msg string) {
+	if _, ok := v.b.notes.pos(path); ok && !set && !v.skip(path) {
+		v.fail(path, "%s", msg)
+	}
+}
+
 // config checks the image config overrides.
 func (v *validator) config() {
 	c := v.b.Config
@@ -151,6 +159,9 @@ func (v *validator) config() {
 	for i, p := range c.Volumes {
 		v.check(indexPath("config.volumes", i), p, checkAbs)
 	}
+	v.written("config.entrypoint", c.Entrypoint != nil, "null would keep the base's entrypoint: write [] to clear it, or leave entrypoint out")
+	v.written("config.cmd", c.Cmd != nil, "null would keep the base's cmd: write [] to clear it, or leave cmd out")
+	v.written("config.workdir", c.Workdir != "", "an empty workdir would keep the base's: write / for the root, or leave workdir out")
 	v.check("config.stopSignal", c.StopSignal, checkSignal)
 	v.check("config.user", c.User, checkUser)
 	for _, kv := range c.Env {
