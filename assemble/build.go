@@ -83,7 +83,7 @@ func buildPlatform(ctx context.Context, b *spec.Build, base *resolve.Base, bi re
 	if err != nil {
 		return nil, err
 	}
-	if p.newLayers, err = lw.writeAll(ctx, pb.Layers, dirs); err != nil {
+	if p.newLayers, err = lw.writeAll(ctx, pb.Layers, dirs, platforms.Format(bi.Platform)); err != nil {
 		return nil, err
 	}
 	if err := p.writeConfig(pb, bi, opts.Created); err != nil {

@@ -77,13 +77,14 @@ func (w *layerWriter) baseDirs(ctx context.Context, base *resolve.Base, bi resol
 // writeAll writes layers concurrently, at most limit at once, and returns
 // them in order; dirs are the base's replace directories (LayerEnv.BaseDirs).
 // The first error cancels the others.
-func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs map[string]DirAttrs) ([]Layer, error) {
+// Progress lines name the platform: "app (linux/arm64)".
+func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs map[string]DirAttrs, platform string) ([]Layer, error) {
 	out := make([]Layer, len(layers))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(w.limit)
 	for i, l := range layers {
 		g.Go(func() error {
-			r, err := w.write(gctx, l, dirs)
+			r, err := w.write(gctx, l, dirs, platform)
 			if err != nil {
 				return &layerError{index: i, err: err}
 			}
@@ -97,9 +98,19 @@ func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs ma
 	return out, nil
 }
 
+// forPlatform returns p with the platform added to every name; nil stays nil.
+func forPlatform(p resolve.Progress, platform string) resolve.Progress {
+	if p == nil {
+		return nil
+	}
+	return func(name string, total int64) (func(int64), func(int64)) {
+		return p(name+" ("+platform+")", total)
+	}
+}
+
 // write writes l, or waits for the write of an identical layer (the same
 // spec layer over the same base directories).
-func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]DirAttrs) (Layer, error) {
+func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]DirAttrs, platform string) (Layer, error) {
 	if err := ctx.Err(); err != nil {
 		return Layer{}, err
 	}
@@ -120,6 +131,7 @@ func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]D
 	if !ok {
 		env := w.env
 		env.BaseDirs = dirs
+		env.Progress = forPlatform(env.Progress, platform)
 		c.layer, c.err = WriteLayer(ctx, l, env)
 		close(c.done)
 	}

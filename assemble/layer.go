@@ -144,7 +144,7 @@ func reportCached(env LayerEnv, label string, l Layer) {
 	}
 	add, done := env.Progress(label+" (cached)", l.Desc.Size)
 	add(l.Desc.Size)
-	done()
+	done(l.Desc.Size)
 }
 
 // fill applies LayerEnv's defaults.

@@ -47,7 +47,6 @@ func writeBlob(ctx context.Context, es []entry, env LayerEnv, mediaType, label s
 		}
 	}()
 	add, end := progress(env, label, es)
-	defer end()
 	if err := writeEntries(ctx, bw.tw, es, add); err != nil {
 		return Layer{}, err
 	}
@@ -64,6 +63,7 @@ func writeBlob(ctx context.Context, es []entry, env LayerEnv, mediaType, label s
 		return Layer{}, err
 	}
 	done = true
+	end(out.Desc.Size)
 	return out, nil
 }
 

@@ -28,11 +28,11 @@ func cacheEnv(t *testing.T, dir, cache string, labels *[]string) LayerEnv {
 	env := testEnv(t, dir)
 	env.CacheDir = cache
 	var mu sync.Mutex
-	env.Progress = func(name string, _ int64) (func(int64), func()) {
+	env.Progress = func(name string, _ int64) (func(int64), func(int64)) {
 		mu.Lock()
 		defer mu.Unlock()
 		*labels = append(*labels, name)
-		return func(int64) {}, func() {}
+		return func(int64) {}, func(int64) {}
 	}
 	return env
 }

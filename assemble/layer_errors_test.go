@@ -80,8 +80,8 @@ func TestWriteLayerCancel(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	env = testEnv(t, dir)
-	env.Progress = func(string, int64) (func(int64), func()) {
-		return func(int64) { cancel() }, func() {}
+	env.Progress = func(string, int64) (func(int64), func(int64)) {
+		return func(int64) { cancel() }, func(int64) {}
 	}
 	if _, err := WriteLayer(ctx, l, env); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled during copy: %v", err)
@@ -95,15 +95,18 @@ func TestWriteLayerProgressAndExisting(t *testing.T) {
 	l := spec.Layer{Name: "static", Files: []spec.File{{Src: ".", Dst: "/x"}, {Dst: "/y", Content: str("90")}}}
 	env := testEnv(t, dir)
 	var gotName string
-	var total, sum int64
+	var total, sum, doneSize int64
 	dones := 0
-	env.Progress = func(name string, n int64) (func(int64), func()) {
+	env.Progress = func(name string, n int64) (func(int64), func(int64)) {
 		gotName, total = name, n
-		return func(d int64) { sum += d }, func() { dones++ }
+		return func(d int64) { sum += d }, func(size int64) { dones++; doneSize = size }
 	}
 	first, _ := mustWrite(t, l, env)
 	if gotName != "static" || total != 10 || sum != 10 || dones != 1 {
 		t.Errorf("progress %q total %d sum %d dones %d", gotName, total, sum, dones)
+	}
+	if doneSize != first.Desc.Size {
+		t.Errorf("done reported %d bytes, want the blob's size %d (not the %d content bytes)", doneSize, first.Desc.Size, sum)
 	}
 	second, _ := mustWrite(t, l, env) // the blob exists: kept, temp removed
 	if !reflect.DeepEqual(first, second) {

@@ -75,11 +75,11 @@ func (c reportReader) Read(p []byte) (int, error) {
 }
 
 // progress starts progress reporting for the layer's content bytes and
-// returns the funcs to report copied bytes and the end of the layer;
-// without env.Progress both do nothing.
-func progress(env LayerEnv, label string, es []entry) (add func(int64), done func()) {
+// returns the funcs to report copied bytes and, with the blob's size, the
+// end of the layer; without env.Progress both do nothing.
+func progress(env LayerEnv, label string, es []entry) (add func(int64), done func(size int64)) {
 	if env.Progress == nil {
-		return func(int64) {}, func() {}
+		return func(int64) {}, func(int64) {}
 	}
 	var total int64
 	for i := range es {

@@ -14,7 +14,7 @@ func (p *push) counted(r io.Reader, desc ocispec.Descriptor) io.Reader {
 		return r
 	}
 	add, done := p.progress("push "+short(desc), desc.Size)
-	pr := &progressReader{r: r, add: add, done: done, total: desc.Size}
+	pr := &progressReader{r: r, add: add, done: func() { done(desc.Size) }, total: desc.Size}
 	if s, ok := r.(io.ReadSeeker); ok {
 		return &progressSeeker{progressReader: pr, s: s}
 	}

@@ -73,7 +73,7 @@ func (b *registryBlobs) withProgress(r *imageio.Reader, desc ocispec.Descriptor)
 	}
 	add, done := b.rem.progress("pull "+shortDigest(desc.Digest), desc.Size)
 	r.OnRead(add)
-	return &doneCloser{ReadCloser: r, done: done}
+	return &doneCloser{ReadCloser: r, done: func() { done(desc.Size) }}
 }
 
 // doneCloser calls done once when closed.

@@ -49,6 +49,9 @@ type Pather interface {
 	Path(desc ocispec.Descriptor) string
 }
 
-// Progress reports a transfer: it is called when one starts with its name and
-// size (-1 if unknown) and returns a func to add bytes and a func to call when done.
-type Progress func(name string, total int64) (add func(n int64), done func())
+// Progress reports a transfer or a layer write: it is called when one starts
+// with its name and the bytes expected (-1 if unknown), and returns a func
+// to add bytes as they go and a func to call once when it succeeded, with
+// the size of the blob transferred or written. A failed step never calls
+// done.
+type Progress func(name string, total int64) (add func(n int64), done func(size int64))

@@ -30,17 +30,13 @@ func newProgress(mode string, w io.Writer) (resolve.Progress, error) {
 	return nil, usageError{fmt.Errorf("--progress %q: expected auto, plain or quiet", mode)}
 }
 
-// plainProgress prints one line when each step finishes.
+// plainProgress prints one line when each step succeeds, with the size of
+// the blob it moved or wrote.
 func plainProgress(w io.Writer) resolve.Progress {
 	var mu sync.Mutex
-	return func(name string, total int64) (func(int64), func()) {
-		var n int64
-		var nmu sync.Mutex
-		add := func(d int64) { nmu.Lock(); n += d; nmu.Unlock() }
-		done := func() {
-			nmu.Lock()
-			size := n
-			nmu.Unlock()
+	return func(name string, total int64) (func(int64), func(int64)) {
+		add := func(int64) {}
+		done := func(size int64) {
 			mu.Lock()
 			defer mu.Unlock()
 			fmt.Fprintf(w, "%s: done, %s\n", name, humanBytes(size))
@@ -52,7 +48,7 @@ func plainProgress(w io.Writer) resolve.Progress {
 // barProgress draws a byte progress bar per step.
 func barProgress(w io.Writer) resolve.Progress {
 	var mu sync.Mutex
-	return func(name string, total int64) (func(int64), func()) {
+	return func(name string, total int64) (func(int64), func(int64)) {
 		bar := progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(name),
@@ -62,11 +58,11 @@ func barProgress(w io.Writer) resolve.Progress {
 			progressbar.OptionClearOnFinish(),
 		)
 		add := func(d int64) { mu.Lock(); _ = bar.Add64(d); mu.Unlock() }
-		done := func() {
+		done := func(size int64) {
 			mu.Lock()
 			defer mu.Unlock()
 			_ = bar.Finish()
-			fmt.Fprintf(w, "%s: done, %s\n", name, humanBytes(bar.State().CurrentNum))
+			fmt.Fprintf(w, "%s: done, %s\n", name, humanBytes(size))
 		}
 		return add, done
 	}
