@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,8 +28,24 @@ type docSpec struct {
 	yaml  string
 }
 
-// specKeys are top-level keys that mark a YAML block as (part of) a spec.
-var specKeys = map[string]bool{"apiVersion": true, "base": true, "files": true, "layers": true, "config": true, "args": true, "defaults": true}
+// isSpec reports whether a YAML block's top-level keys make it a spec or a
+// piece of one: only fields of spec.Build (by their yaml names), at least
+// one of them. Other YAML the docs show (a lock file) has other keys.
+func isSpec(top map[string]any) bool {
+	fields := map[string]bool{}
+	bt := reflect.TypeFor[spec.Build]()
+	for i := range bt.NumField() {
+		if name, _, _ := strings.Cut(bt.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+			fields[name] = true
+		}
+	}
+	for k := range top {
+		if !fields[k] {
+			return false
+		}
+	}
+	return len(top) > 0
+}
 
 var yamlBlock = regexp.MustCompile("(?s)```ya?ml\n(.*?)```")
 
@@ -49,16 +66,11 @@ func docSpecs(t *testing.T) []docSpec {
 		for _, m := range yamlBlock.FindAllSubmatchIndex(data, -1) {
 			block := string(data[m[2]:m[3]])
 			var top map[string]any
-			if yaml.Unmarshal([]byte(block), &top) != nil {
+			if yaml.Unmarshal([]byte(block), &top) != nil || !isSpec(top) {
 				continue
 			}
-			for k := range top {
-				if specKeys[k] {
-					rel, _ := filepath.Rel(root, f)
-					out = append(out, docSpec{where: rel + ":" + itoa(bytes.Count(data[:m[0]], []byte("\n"))+1), yaml: block})
-					break
-				}
-			}
+			rel, _ := filepath.Rel(root, f)
+			out = append(out, docSpec{where: rel + ":" + itoa(bytes.Count(data[:m[0]], []byte("\n"))+1), yaml: block})
 		}
 	}
 	return out
@@ -139,6 +151,11 @@ func TestDocSpecsBuild(t *testing.T) {
 	}
 	hosts := docRegistry(t, specs)
 	cache := t.TempDir()
+	// annotations: auto reads the checkout; the temp dirs are none, so
+	// build as GitHub Actions would.
+	t.Setenv("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+	t.Setenv("GITHUB_SERVER_URL", "https://github.com")
+	t.Setenv("GITHUB_REPOSITORY", "example/app")
 	for _, s := range specs {
 		t.Run(strings.NewReplacer("/", "_", ":", "_").Replace(s.where), func(t *testing.T) {
 			dir := t.TempDir()
