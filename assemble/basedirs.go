@@ -17,9 +17,9 @@ import (
 	"github.com/ybuild/ybuild/spec"
 )
 
-// DirAttrs are a base directory's owner, mode and mtime, as its topmost
+// dirAttrs are a base directory's owner, mode and mtime, as its topmost
 // base layer records them.
-type DirAttrs struct {
+type dirAttrs struct {
 	// Mode holds the permission bits with setuid, setgid and sticky.
 	Mode uint32 `json:"mode"`
 	// UID and GID are the numeric owner.
@@ -51,8 +51,8 @@ func replaceDirs(layers []spec.Layer) (map[string]bool, error) {
 // attributes of the directories in want, so that an opaque directory keeps
 // its owner and mode (/tmp stays 1777). Only tar headers are read; the
 // layers are fetched only when want is not empty.
-func baseDirs(ctx context.Context, src resolve.BlobSource, layers []ocispec.Descriptor, want map[string]bool) (map[string]DirAttrs, error) {
-	found := map[string]DirAttrs{}
+func baseDirs(ctx context.Context, src resolve.BlobSource, layers []ocispec.Descriptor, want map[string]bool) (map[string]dirAttrs, error) {
+	found := map[string]dirAttrs{}
 	if len(want) == 0 {
 		return found, nil
 	}
@@ -66,7 +66,7 @@ func baseDirs(ctx context.Context, src resolve.BlobSource, layers []ocispec.Desc
 
 // scanLayerDirs applies one base layer to found: directories in want are
 // recorded, whiteouts remove what they hide.
-func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descriptor, want map[string]bool, found map[string]DirAttrs) error {
+func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descriptor, want map[string]bool, found map[string]dirAttrs) error {
 	rc, err := src.Open(ctx, l)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descri
 
 // applyBaseHeader records h if it is a wanted directory and applies
 // whiteouts and replacements of wanted directories by other types.
-func applyBaseHeader(h *tar.Header, want map[string]bool, found map[string]DirAttrs) {
+func applyBaseHeader(h *tar.Header, want map[string]bool, found map[string]dirAttrs) {
 	name := strings.Trim(path.Clean("/"+h.Name), "/")
 	dir, file := parent(name), base(name)
 	switch {
@@ -102,7 +102,7 @@ func applyBaseHeader(h *tar.Header, want map[string]bool, found map[string]DirAt
 		dropUnder(found, join(dir, strings.TrimPrefix(file, whiteoutPrefix)), true)
 	case h.Typeflag == tar.TypeDir:
 		if want[name] {
-			found[name] = DirAttrs{Mode: uint32(h.Mode) & 0o7777, UID: h.Uid, GID: h.Gid, Mtime: h.ModTime.UTC()}
+			found[name] = baseDirMeta(h)
 		}
 	default:
 		dropUnder(found, name, true) // a non-directory hides what was there
@@ -110,7 +110,7 @@ func applyBaseHeader(h *tar.Header, want map[string]bool, found map[string]DirAt
 }
 
 // dropUnder forgets the directories under name (and name itself if self).
-func dropUnder(found map[string]DirAttrs, name string, self bool) {
+func dropUnder(found map[string]dirAttrs, name string, self bool) {
 	for n := range found {
 		if (self && n == name) || name == "" || strings.HasPrefix(n, name+"/") {
 			delete(found, n)

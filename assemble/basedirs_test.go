@@ -34,7 +34,7 @@ func TestApplyBaseHeader(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			found := map[string]DirAttrs{}
+			found := map[string]dirAttrs{}
 			for _, h := range tc.headers {
 				applyBaseHeader(h, want, found)
 			}
@@ -46,7 +46,7 @@ func TestApplyBaseHeader(t *testing.T) {
 }
 
 // dirsString renders found as sorted "name=mode:uid" words.
-func dirsString(found map[string]DirAttrs) string {
+func dirsString(found map[string]dirAttrs) string {
 	var out []string
 	for n, d := range found {
 		out = append(out, fmt.Sprintf("%s=%o:%d", n, d.Mode, d.UID))
@@ -74,7 +74,7 @@ func TestBuildReplaceKeepsBaseDirAttrs(t *testing.T) {
 	b := parseSpec(t, replaceSpec, nil)
 	im := build(t, b, bs.open(t, "oci:layout", b))
 	layers := im.Manifests[0].Layers
-	es := readLayer(t, Layer{Path: im.Path(layers[len(layers)-1])})
+	es := readLayer(t, layerBlob{Path: im.Path(layers[len(layers)-1])})
 	created := time.Unix(0, 0).UTC() // Options.Created is unset
 	checks := []struct {
 		name     string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -13,10 +14,56 @@ import (
 	"github.com/ybuild/ybuild/spec"
 )
 
+// Options are the choices of one build that the spec does not hold.
+type Options struct {
+	// Created is the image's creation time (already resolved from the spec,
+	// SOURCE_DATE_EPOCH or the clock by the caller): the mtime of entries
+	// with mtime "created" (the default) and of whiteouts. The zero value
+	// means the Unix epoch.
+	Created time.Time
+	// BlobDir is the directory where new layer blobs are written as
+	// BlobDir/sha256/<hex>; temporary files are made in it too. It must exist.
+	BlobDir string
+	// Progress, if set, is told each layer's content size and the bytes
+	// copied so far.
+	Progress resolve.Progress
+	// ForceIndex makes the result an index even for one platform and a spec
+	// without platforms.
+	ForceIndex bool
+	// SingleManifest makes the result a single manifest even when the spec
+	// sets platforms (a --platform flag narrowed the build to one); building
+	// several platforms then fails. Without ForceIndex or SingleManifest the
+	// result is an index when the spec sets platforms or the base gave
+	// several images.
+	SingleManifest bool
+	// Concurrency bounds how many layers of one platform are written at
+	// once. The default (0) is GOMAXPROCS.
+	Concurrency int
+	// LayerCacheDir, if set, is the layer cache: a layer whose inputs match
+	// an earlier build's (the same entries from the same, unchanged source
+	// files) is taken from it instead of being written, and a new layer is
+	// added to it. Layers with extract entries are not cached.
+	LayerCacheDir string
+}
+
+// fill returns o with defaults: Created the Unix epoch when zero, in UTC and
+// whole seconds; Concurrency GOMAXPROCS. It is the only place defaults of
+// the build's options are applied.
+func (o Options) fill() Options {
+	if o.Created.IsZero() {
+		o.Created = time.Unix(0, 0)
+	}
+	o.Created = o.Created.UTC().Truncate(time.Second)
+	if o.Concurrency <= 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
 // platformImage is one platform's part of a build.
 type platformImage struct {
 	baseLayers []ocispec.Descriptor
-	newLayers  []Layer
+	newLayers  []layerBlob
 	config     []byte
 	configDesc ocispec.Descriptor
 	manifest   []byte
@@ -38,7 +85,10 @@ func Build(ctx context.Context, b *spec.Build, base *resolve.Base, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	lw := newLayerWriter(b, base, opts)
+	lw, err := newLayerWriter(b, base, opts)
+	if err != nil {
+		return nil, err
+	}
 	plats := make([]*platformImage, 0, len(base.Images))
 	for _, bi := range base.Images {
 		p, err := buildPlatform(ctx, b, base, bi, lw, opts)
@@ -63,6 +113,19 @@ func checkInputs(b *spec.Build, base *resolve.Base, opts Options) error {
 		return fmt.Errorf("format docker with compression zstd: docker schema2 has no zstd layers: %w", ErrUnsupported)
 	}
 	return nil
+}
+
+// wantIndex reports whether the build's top-level object is an index.
+func wantIndex(opts Options, b *spec.Build, images int) (bool, error) {
+	switch {
+	case opts.ForceIndex && opts.SingleManifest:
+		return false, errors.New("build: ForceIndex and SingleManifest both set")
+	case opts.SingleManifest && images > 1:
+		return false, fmt.Errorf("build: %d platforms need an index", images)
+	case opts.SingleManifest:
+		return false, nil
+	}
+	return opts.ForceIndex || len(b.Platforms) > 0 || images > 1, nil
 }
 
 // buildPlatform writes one platform's layers, config and manifest.
@@ -136,18 +199,18 @@ func gather(b *spec.Build, base *resolve.Base, plats []*platformImage, index boo
 	im := &Image{Manifests: []Manifest{}}
 	for _, p := range plats {
 		for _, l := range p.baseLayers {
-			im.AddBase(l, base.Blobs)
+			im.add(blob{desc: l, base: base.Blobs})
 		}
 		for _, l := range p.newLayers {
-			im.AddFile(l.Desc, l.Path)
+			im.add(blob{desc: l.Desc, path: l.Path})
 		}
 	}
 	for _, p := range plats {
-		im.AddData(p.configDesc, p.config)
+		im.add(blob{desc: p.configDesc, data: p.config})
 	}
 	var descs []ocispec.Descriptor
 	for _, p := range plats {
-		im.AddData(p.desc, p.manifest)
+		im.add(blob{desc: p.desc, data: p.manifest})
 		im.Manifests = append(im.Manifests, Manifest{Desc: p.desc, Config: p.configDesc, Layers: p.layers()})
 		descs = append(descs, p.desc)
 	}
@@ -160,7 +223,7 @@ func gather(b *spec.Build, base *resolve.Base, plats []*platformImage, index boo
 	if err != nil {
 		return nil, err
 	}
-	im.AddData(desc, data)
+	im.add(blob{desc: desc, data: data})
 	im.Desc = desc
 	return im, nil
 }

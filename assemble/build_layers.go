@@ -15,7 +15,7 @@ import (
 // layerWriter writes spec layers, each distinct (substituted) layer once
 // per build, so that platforms with identical layers share their blobs.
 type layerWriter struct {
-	env   LayerEnv
+	env   layerEnv
 	limit int
 	mu    sync.Mutex
 	calls map[string]*layerCall
@@ -24,27 +24,17 @@ type layerWriter struct {
 // layerCall is one layer write, shared by every request for the same layer.
 type layerCall struct {
 	done  chan struct{}
-	layer Layer
+	layer layerBlob
 	err   error
 }
 
 // newLayerWriter returns a writer with the build's layer environment.
-func newLayerWriter(b *spec.Build, base *resolve.Base, opts Options) *layerWriter {
-	return &layerWriter{
-		env: LayerEnv{
-			Dir:            b.Dir,
-			Created:        opts.Created,
-			Compression:    b.Compression,
-			Format:         b.Format,
-			BlobDir:        opts.BlobDir,
-			Scratch:        isScratch(base),
-			DefaultDirMode: b.Defaults.DirMode,
-			Progress:       opts.Progress,
-			CacheDir:       opts.LayerCacheDir,
-		},
-		limit: opts.Concurrency,
-		calls: map[string]*layerCall{},
+func newLayerWriter(b *spec.Build, base *resolve.Base, opts Options) (*layerWriter, error) {
+	env, err := newLayerEnv(b, opts, isScratch(base))
+	if err != nil {
+		return nil, err
 	}
+	return &layerWriter{env: env, limit: opts.Concurrency, calls: map[string]*layerCall{}}, nil
 }
 
 // isScratch reports whether base is scratch: no digest and no layers.
@@ -63,8 +53,8 @@ func isScratch(base *resolve.Base) bool {
 // baseDirs returns the attributes of the layers' replace directories in
 // the platform's base image; it reads base layers only when a layer
 // replaces a directory on a base that is not scratch.
-func (w *layerWriter) baseDirs(ctx context.Context, base *resolve.Base, bi resolve.Image, layers []spec.Layer) (map[string]DirAttrs, error) {
-	if w.env.Scratch {
+func (w *layerWriter) baseDirs(ctx context.Context, base *resolve.Base, bi resolve.Image, layers []spec.Layer) (map[string]dirAttrs, error) {
+	if w.env.scratch {
 		return nil, nil
 	}
 	want, err := replaceDirs(layers)
@@ -75,11 +65,11 @@ func (w *layerWriter) baseDirs(ctx context.Context, base *resolve.Base, bi resol
 }
 
 // writeAll writes layers concurrently, at most limit at once, and returns
-// them in order; dirs are the base's replace directories (LayerEnv.BaseDirs).
+// them in order; dirs are the base's replace directories (layerEnv.baseDirs).
 // The first error cancels the others.
 // Progress lines name the platform: "app (linux/arm64)".
-func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs map[string]DirAttrs, platform string) ([]Layer, error) {
-	out := make([]Layer, len(layers))
+func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs map[string]dirAttrs, platform string) ([]layerBlob, error) {
+	out := make([]layerBlob, len(layers))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(w.limit)
 	for i, l := range layers {
@@ -110,16 +100,16 @@ func forPlatform(p resolve.Progress, platform string) resolve.Progress {
 
 // write writes l, or waits for the write of an identical layer (the same
 // spec layer over the same base directories).
-func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]DirAttrs, platform string) (Layer, error) {
+func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]dirAttrs, platform string) (layerBlob, error) {
 	if err := ctx.Err(); err != nil {
-		return Layer{}, err
+		return layerBlob{}, err
 	}
 	key, err := json.Marshal(struct {
 		L spec.Layer
-		D map[string]DirAttrs
+		D map[string]dirAttrs
 	}{l, dirs})
 	if err != nil {
-		return Layer{}, fmt.Errorf("layer key: %w", err)
+		return layerBlob{}, fmt.Errorf("layer key: %w", err)
 	}
 	w.mu.Lock()
 	c, ok := w.calls[string(key)]
@@ -130,15 +120,15 @@ func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]D
 	w.mu.Unlock()
 	if !ok {
 		env := w.env
-		env.BaseDirs = dirs
+		env.baseDirs = dirs
 		env.Progress = forPlatform(env.Progress, platform)
-		c.layer, c.err = WriteLayer(ctx, l, env)
+		c.layer, c.err = writeLayer(ctx, l, env)
 		close(c.done)
 	}
 	select {
 	case <-c.done:
 		return c.layer, c.err
 	case <-ctx.Done():
-		return Layer{}, ctx.Err()
+		return layerBlob{}, ctx.Err()
 	}
 }

@@ -166,8 +166,8 @@ func TestBuildSingle(t *testing.T) {
 		t.Fatalf("layers %+v, want the base's two and one new", m.Layers)
 	}
 	want := map[string]string{
-		AnnotationCreated: "1970-01-01T00:00:00Z", AnnotationBaseName: testbase.Name,
-		AnnotationBaseDigest: amd.Manifest.Digest.String(), "org.example.note": "hi",
+		ocispec.AnnotationCreated: "1970-01-01T00:00:00Z", ocispec.AnnotationBaseImageName: testbase.Name,
+		ocispec.AnnotationBaseImageDigest: amd.Manifest.Digest.String(), "org.example.note": "hi",
 	}
 	if !mapsEqual(m.Annotations, want) {
 		t.Errorf("annotations %v, want %v", m.Annotations, want)
@@ -226,8 +226,8 @@ func TestBuildMultiPlatform(t *testing.T) {
 	}
 	var idx ocispec.Index
 	readJSON(t, im, im.Desc, &idx)
-	if idx.Annotations[AnnotationBaseDigest] != bs.layout.Index.Digest.String() {
-		t.Errorf("index base.digest %s, want the base index %s", idx.Annotations[AnnotationBaseDigest], bs.layout.Index.Digest)
+	if idx.Annotations[ocispec.AnnotationBaseImageDigest] != bs.layout.Index.Digest.String() {
+		t.Errorf("index base.digest %s, want the base index %s", idx.Annotations[ocispec.AnnotationBaseImageDigest], bs.layout.Index.Digest)
 	}
 	for i, d := range idx.Manifests {
 		if d.Platform == nil || d.Platform.Architecture != bs.layout.Images[i].Platform.Architecture {
@@ -356,7 +356,7 @@ func TestBuildScratch(t *testing.T) {
 	im := build(t, b, base)
 	var m ocispec.Manifest
 	readJSON(t, im, im.Desc, &m)
-	if _, ok := m.Annotations[AnnotationBaseDigest]; ok || len(m.Layers) != 1 {
+	if _, ok := m.Annotations[ocispec.AnnotationBaseImageDigest]; ok || len(m.Layers) != 1 {
 		t.Errorf("scratch manifest: annotations %v, %d layers", m.Annotations, len(m.Layers))
 	}
 	var c struct {

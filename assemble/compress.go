@@ -1,13 +1,16 @@
 package assemble
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ulikunitz/xz"
 
 	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/spec"
@@ -85,3 +88,26 @@ type nopWriteCloser struct{ io.Writer }
 
 // Close does nothing.
 func (nopWriteCloser) Close() error { return nil }
+
+// decompress returns a reader of the tar stream in r, detecting the
+// compression by magic bytes.
+func decompress(r io.Reader) (io.ReadCloser, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	head, _ := br.Peek(imageio.MagicLen)
+	switch imageio.Sniff(head) {
+	case imageio.Gzip:
+		return gzip.NewReader(br)
+	case imageio.Zstd:
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		return d.IOReadCloser(), nil
+	case imageio.Xz:
+		xr, err := xz.NewReader(br)
+		return io.NopCloser(xr), err
+	case imageio.Bzip2:
+		return nil, fmt.Errorf("bzip2: %w", ErrUnsupported)
+	}
+	return io.NopCloser(br), nil
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // entry is one layer entry: metadata only. A regular file's content is read
@@ -13,10 +12,8 @@ import (
 type entry struct {
 	name               string // normalised, no trailing "/"; never ""
 	kind               byte   // tar typeflag
-	mode               uint32 // permission bits with setuid/setgid/sticky
-	uid, gid           int
-	mtime              time.Time
-	size               int64 // regular files
+	meta                      // owner, mode, mtime: decided in attrs.go
+	size               int64  // regular files
 	linkname           string
 	devmajor, devminor int64
 	src                string  // regular file: file to read the content from
@@ -41,7 +38,7 @@ const (
 // finish turns the collected entries (in spec order) into the final sorted
 // list: duplicates merged or refused, implicit directories added on
 // scratch, parents checked, hardlinks assigned.
-func finish(es []entry, scratch bool, anc attrs) ([]entry, error) {
+func finish(es []entry, scratch bool, anc meta) ([]entry, error) {
 	byName := make(map[string]int, len(es))
 	out := make([]entry, 0, len(es))
 	for _, e := range es {
@@ -91,7 +88,7 @@ func sameEntry(a, b entry) bool {
 }
 
 // addAncestors adds every missing ancestor directory (scratch bases only).
-func addAncestors(es []entry, byName map[string]int, anc attrs) []entry {
+func addAncestors(es []entry, byName map[string]int, anc meta) []entry {
 	n := len(es)
 	for i := 0; i < n; i++ {
 		for p := parent(es[i].name); p != ""; p = parent(p) {
@@ -99,11 +96,7 @@ func addAncestors(es []entry, byName map[string]int, anc attrs) []entry {
 				break
 			}
 			byName[p] = len(es)
-			es = append(es, entry{
-				name: p, kind: tar.TypeDir, mode: anc.dirMode,
-				uid: anc.uid, gid: anc.gid, mtime: anc.mtime,
-				origin: "ancestor", prio: prioAncestor,
-			})
+			es = append(es, entry{name: p, kind: tar.TypeDir, meta: anc, origin: "ancestor", prio: prioAncestor})
 		}
 	}
 	return es

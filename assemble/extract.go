@@ -2,17 +2,14 @@ package assemble
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
-
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 
 	"github.com/ybuild/ybuild/imageio"
 )
@@ -51,8 +48,7 @@ func (c *collector) extract(s source, src, dst string) error {
 	}
 	defer r.Close()
 	if dst != "" {
-		c.add(entry{name: dst, kind: tar.TypeDir, mode: s.a.dirMode, uid: s.a.uid, gid: s.a.gid,
-			mtime: s.a.mtimeFor(fi.ModTime()), origin: s.origin + " " + src, prio: prioCopyDst})
+		c.add(entry{name: dst, kind: tar.TypeDir, meta: s.a.dir(fi.ModTime()), origin: s.origin + " " + src, prio: prioCopyDst})
 	}
 	x := &extractor{c: c, s: s, src: src, dst: dst, symlinks: map[string]bool{}, files: map[string]entry{}}
 	return x.run(tar.NewReader(r))
@@ -98,10 +94,8 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 	if err != nil || n == "" {
 		return err
 	}
-	a := x.s.a
-	e := entry{name: join(x.dst, n), mode: uint32(h.Mode) & 0o7777, uid: a.uid, gid: a.gid,
-		mtime: a.mtimeFor(h.ModTime), origin: fmt.Sprintf("%s %s:%s", x.s.origin, x.src, h.Name),
-		kind: h.Typeflag, prio: prioExplicit}
+	e := entry{name: join(x.dst, n), kind: h.Typeflag, meta: x.s.a.archived(h),
+		origin: fmt.Sprintf("%s %s:%s", x.s.origin, x.src, h.Name), prio: prioExplicit}
 	switch h.Typeflag {
 	case tar.TypeReg, tar.TypeRegA:
 		return x.file(e, n, h, r)
@@ -109,7 +103,7 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		return x.hardlink(e, h.Linkname)
 	case tar.TypeSymlink:
 		x.symlinks[n] = true
-		e.mode, e.linkname = 0o777, h.Linkname
+		e.linkname = h.Linkname
 	case tar.TypeChar, tar.TypeBlock:
 		e.devmajor, e.devminor = h.Devmajor, h.Devminor
 	case tar.TypeDir, tar.TypeFifo:
@@ -145,9 +139,6 @@ func (x *extractor) name(name string) (string, error) {
 
 // file spools a regular file's content and adds it.
 func (x *extractor) file(e entry, n string, h *tar.Header, r io.Reader) error {
-	if x.s.a.hasMode {
-		e.mode = x.s.a.mode
-	}
 	path, err := x.c.spool.write(x.c.ctx, r, h.Size)
 	if err != nil {
 		return err
@@ -173,25 +164,61 @@ func (x *extractor) hardlink(e entry, target string) error {
 	return nil
 }
 
-// decompress returns a reader of the tar stream in r, detecting the
-// compression by magic bytes.
-func decompress(r io.Reader) (io.ReadCloser, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	head, _ := br.Peek(imageio.MagicLen)
-	switch imageio.Sniff(head) {
-	case imageio.Gzip:
-		return gzip.NewReader(br)
-	case imageio.Zstd:
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+// spool holds the regular files of extracted archives on disk until the
+// layer is written: entries are written in sorted order, not archive
+// order, and a compressed archive cannot be read out of order. Memory stays
+// constant; disk use is the archives' uncompressed size.
+type spool struct {
+	parent string // directory to create the spool in (the blob directory)
+	dir    string // created on first use
+	n      int
+}
+
+// write copies size bytes of r into a new spool file and returns its path.
+func (s *spool) write(ctx context.Context, r io.Reader, size int64) (string, error) {
+	if s.dir == "" {
+		d, err := os.MkdirTemp(s.parent, ".extract-")
 		if err != nil {
-			return nil, err
+			return "", fmt.Errorf("spool: %w", err)
 		}
-		return d.IOReadCloser(), nil
-	case imageio.Xz:
-		xr, err := xz.NewReader(br)
-		return io.NopCloser(xr), err
-	case imageio.Bzip2:
-		return nil, fmt.Errorf("bzip2: %w", ErrUnsupported)
+		s.dir = d
 	}
-	return io.NopCloser(br), nil
+	s.n++
+	path := filepath.Join(s.dir, strconv.Itoa(s.n))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	_, err = io.CopyN(f, imageio.WithContext(ctx, archiveReader{r}), size)
+	if errors.Is(err, io.EOF) { // CopyN's EOF: the archive ends inside this entry
+		err = fmt.Errorf("%w: truncated: %w", ErrBadArchive, io.ErrUnexpectedEOF)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	return path, nil
+}
+
+// archiveReader marks the read errors of an archive entry (a truncated or
+// corrupt archive, a bad checksum) as ErrBadArchive, so that they exit 2
+// like other bad sources; errors writing the spool stay as they are.
+type archiveReader struct{ r io.Reader }
+
+// Read reads from the archive entry.
+func (a archiveReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = badArchive(err)
+	}
+	return n, err
+}
+
+// remove deletes the spool.
+func (s *spool) remove() {
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+	}
 }

@@ -147,7 +147,7 @@ func TestWriteLayerExtractRefusesEscapes(t *testing.T) {
 			makeArchive(t, dir, "a.tar", "gzip", c.entries)
 			env := testEnv(t, dir)
 			l := spec.Layer{Files: []spec.File{{Src: "a.tar", Dst: "/x", Extract: true}}}
-			_, err := WriteLayer(context.Background(), l, env)
+			_, err := writeLayer(context.Background(), l, env)
 			if !errors.Is(err, c.wantErr) || !strings.Contains(err.Error(), c.wantMsg) {
 				t.Fatalf("got %v, want %v containing %q", err, c.wantErr, c.wantMsg)
 			}
@@ -166,7 +166,7 @@ func TestWriteLayerExtractNotArchive(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "b.bz2"), []byte("BZh91AY&SY"), 0o644)
 	for _, src := range []string{"notes.txt", "b.bz2"} {
 		l := spec.Layer{Files: []spec.File{{Src: src, Dst: "/x", Extract: true}}}
-		_, err := WriteLayer(context.Background(), l, testEnv(t, dir))
+		_, err := writeLayer(context.Background(), l, testEnv(t, dir))
 		if !errors.Is(err, ErrBadArchive) && !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%s: err = %v, want ErrBadArchive or ErrUnsupported", src, err)
 		}

@@ -3,57 +3,46 @@ package assemble
 import (
 	"context"
 	"fmt"
-	"time"
-
-	ycache "github.com/ybuild/ybuild/cache"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ybuild/ybuild/resolve"
+	ycache "github.com/ybuild/ybuild/cache"
 	"github.com/ybuild/ybuild/spec"
 )
 
-// LayerEnv is everything WriteLayer needs besides the spec layer.
-type LayerEnv struct {
-	// Dir is the spec's directory. src paths are relative to it and may not
+// layerEnv is everything writeLayer needs besides the spec layer: the
+// build's options (filled) and what the spec and the base say about layers.
+type layerEnv struct {
+	Options // Created, BlobDir, Progress and LayerCacheDir are used
+	// dir is the spec's directory. src paths are relative to it and may not
 	// leave it, through symlinks included.
-	Dir string
-	// Created is the image's created time: the mtime of entries with mtime
-	// "created" (the default) and of whiteouts. The zero value means the
-	// Unix epoch.
-	Created time.Time
-	// Compression is gzip, zstd or none. The default is gzip.
-	Compression spec.Compression
-	// Format picks the layer media type: oci or docker. The default is oci.
-	Format spec.Format
-	// BlobDir receives the blob as BlobDir/sha256/<hex>; temporary files
-	// are made in it too.
-	BlobDir string
-	// Scratch is set when the base is scratch: every missing ancestor
-	// directory is emitted (0:0, DefaultDirMode, created time), and so is
-	// the dst of a directory copy.
-	Scratch bool
-	// DefaultDirMode is the spec's defaults.dirMode, the mode of implicit
-	// ancestors on scratch. The default is "0755".
-	DefaultDirMode string
-	// Progress, if set, is told the layer's content size and the bytes
-	// copied so far.
-	Progress resolve.Progress
-	// BaseDirs holds the base's attributes of the layer's replace
-	// directories, by name without leading "/". An opaque directory found
-	// here is written with them (so /tmp keeps 1777); one not found gets
-	// the layer's owner and dirMode.
-	BaseDirs map[string]DirAttrs
-	// CacheDir, if set, is the layer cache: a layer whose inputs match an
-	// earlier build's (the same entries from the same, unchanged source
-	// files) is taken from CacheDir instead of being written, and a new
-	// layer is added to it. Layers with extract entries are not cached.
-	CacheDir string
+	dir         string
+	compression spec.Compression
+	format      spec.Format
+	// scratch is set when the base is scratch: every missing ancestor
+	// directory is emitted (with ancestor's attributes), and so is the dst
+	// of a directory copy.
+	scratch  bool
+	ancestor meta
+	// baseDirs holds the base's attributes of the layer's replace
+	// directories, by name without leading "/" (see attrs.replaceDir).
+	baseDirs map[string]dirAttrs
 }
 
-// Layer is a written layer blob.
-type Layer struct {
+// newLayerEnv returns the layer environment of the build b with the filled
+// options opts.
+func newLayerEnv(b *spec.Build, opts Options, scratch bool) (layerEnv, error) {
+	anc, err := ancestorMeta(b.Defaults.DirMode, opts.Created)
+	if err != nil {
+		return layerEnv{}, err
+	}
+	return layerEnv{Options: opts, dir: b.Dir, compression: b.Compression, format: b.Format,
+		scratch: scratch, ancestor: anc}, nil
+}
+
+// layerBlob is a written layer blob.
+type layerBlob struct {
 	// Desc is the blob's descriptor: media type, digest and size of the
 	// compressed blob.
 	Desc ocispec.Descriptor
@@ -63,8 +52,9 @@ type Layer struct {
 	Path string
 }
 
-// WriteLayer writes one spec layer as a reproducible layer blob into
-// env.BlobDir/sha256/<hex> and returns its descriptor.
+// writeLayer writes one spec layer as a reproducible layer blob into
+// env.BlobDir/sha256/<hex> and returns its descriptor. Owner, mode and mtime
+// of every entry are decided in attrs.go.
 //
 // Sources follow Dockerfile COPY: a directory's contents go into dst; a
 // file goes to dst, or into it when dst ends in "/"; a src that is itself a
@@ -75,7 +65,7 @@ type Layer struct {
 // static prefix for globs) and skip whole directories. Files of one tree with
 // the same device and inode become hardlinks to the first in sorted order.
 // delete writes .wh.<name>; replace writes the directory itself (with the
-// base's attributes from env.BaseDirs, else the layer's owner and dirMode,
+// base's attributes from env.baseDirs, else the layer's owner and dirMode,
 // unless the layer adds it explicitly) and .wh..wh..opq inside it. Two entries with one destination are an error
 // (ErrDuplicate) unless they are the same source reached twice.
 //
@@ -86,24 +76,23 @@ type Layer struct {
 // depends only on the spec, the sources' contents and types (and their
 // mtimes with mtime: preserve), and env: not on the umask, directory read
 // order, the user running the build or the number of CPUs.
-func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) {
-	env = env.fill()
+func writeLayer(ctx context.Context, l spec.Layer, env layerEnv) (layerBlob, error) {
 	label := l.Name
 	if label == "" {
 		label = "layer"
 	}
-	mt, err := layerMediaType(env.Format, env.Compression)
+	mt, err := layerMediaType(env.format, env.compression)
 	if err != nil {
-		return Layer{}, fmt.Errorf("layer %s: %w", label, err)
+		return layerBlob{}, fmt.Errorf("layer %s: %w", label, err)
 	}
 	sp := &spool{parent: env.BlobDir}
 	defer sp.remove()
 	es, err := collect(ctx, l, env, sp)
 	if err == nil {
-		es, err = finishLayer(es, env)
+		es, err = finish(es, env.scratch, env.ancestor)
 	}
 	if err != nil {
-		return Layer{}, fmt.Errorf("walk %s: %w", label, err)
+		return layerBlob{}, fmt.Errorf("walk %s: %w", label, err)
 	}
 	cache, key, shape := layerCacheKeys(es, env, mt, sp)
 	if l, ok := cache.lookup(ctx, key); ok {
@@ -117,7 +106,7 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 	}
 	out, err := writeBlob(ctx, es, env, mt, label)
 	if err != nil {
-		return Layer{}, fmt.Errorf("write %s: %w", label, err)
+		return layerBlob{}, fmt.Errorf("write %s: %w", label, err)
 	}
 	_ = cache.store(ctx, key, shape, out) // a failure only costs a later cache miss
 	return out, nil
@@ -125,11 +114,11 @@ func WriteLayer(ctx context.Context, l spec.Layer, env LayerEnv) (Layer, error) 
 
 // layerCacheKeys returns the layer cache and the layer's keys, or a nil
 // cache when there is none or the layer cannot be cached.
-func layerCacheKeys(es []entry, env LayerEnv, mediaType string, sp *spool) (*layerCache, string, string) {
-	if env.CacheDir == "" || sp.dir != "" {
+func layerCacheKeys(es []entry, env layerEnv, mediaType string, sp *spool) (*layerCache, string, string) {
+	if env.LayerCacheDir == "" || sp.dir != "" {
 		return nil, "", ""
 	}
-	c := &layerCache{c: ycache.New(env.CacheDir)}
+	c := &layerCache{c: ycache.New(env.LayerCacheDir)}
 	key, shape, ok := c.keys(es, env, mediaType)
 	if !ok {
 		return nil, "", ""
@@ -138,38 +127,11 @@ func layerCacheKeys(es []entry, env LayerEnv, mediaType string, sp *spool) (*lay
 }
 
 // reportCached tells the progress callback that the layer came from the cache.
-func reportCached(env LayerEnv, label string, l Layer) {
+func reportCached(env layerEnv, label string, l layerBlob) {
 	if env.Progress == nil {
 		return
 	}
 	add, done := env.Progress(label+" (cached)", l.Desc.Size)
 	add(l.Desc.Size)
 	done(l.Desc.Size)
-}
-
-// fill applies LayerEnv's defaults.
-func (env LayerEnv) fill() LayerEnv {
-	if env.Created.IsZero() {
-		env.Created = time.Unix(0, 0)
-	}
-	env.Created = env.Created.UTC().Truncate(time.Second)
-	if env.Compression == "" {
-		env.Compression = spec.CompressionGzip
-	}
-	if env.Format == "" {
-		env.Format = spec.FormatOCI
-	}
-	if env.DefaultDirMode == "" {
-		env.DefaultDirMode = "0755"
-	}
-	return env
-}
-
-// finishLayer sorts and checks the entries, adding ancestors on scratch.
-func finishLayer(es []entry, env LayerEnv) ([]entry, error) {
-	mode, err := parseMode(env.DefaultDirMode)
-	if err != nil {
-		return nil, fmt.Errorf("default dir mode: %w", err)
-	}
-	return finish(es, env.Scratch, attrs{dirMode: mode, mtime: env.Created})
 }

@@ -83,7 +83,7 @@ func TestWriteLayerMediaTypes(t *testing.T) {
 		c    spec.Compression
 		want string
 	}{
-		{"", "", "application/vnd.oci.image.layer.v1.tar+gzip"},
+		{spec.FormatOCI, spec.CompressionGzip, "application/vnd.oci.image.layer.v1.tar+gzip"},
 		{spec.FormatOCI, spec.CompressionZstd, "application/vnd.oci.image.layer.v1.tar+zstd"},
 		{spec.FormatOCI, spec.CompressionNone, "application/vnd.oci.image.layer.v1.tar"},
 		{spec.FormatDocker, spec.CompressionGzip, "application/vnd.docker.image.rootfs.diff.tar.gzip"},
@@ -91,7 +91,7 @@ func TestWriteLayerMediaTypes(t *testing.T) {
 	}
 	for _, c := range cases {
 		env := testEnv(t, t.TempDir())
-		env.Format, env.Compression = c.f, c.c
+		env.format, env.compression = c.f, c.c
 		out, es := mustWrite(t, spec.Layer{Files: []spec.File{{Dst: "/a", Content: str("a")}}}, env)
 		if out.Desc.MediaType != c.want || len(es) != 1 {
 			t.Errorf("%s/%s: %s, %d entries", c.f, c.c, out.Desc.MediaType, len(es))

@@ -25,12 +25,13 @@ func benchTree(b *testing.B, files, size int) string {
 
 func benchmarkWriteLayer(b *testing.B, c spec.Compression, files, size int) {
 	dir := benchTree(b, files, size)
-	env := LayerEnv{Dir: dir, BlobDir: b.TempDir(), Compression: c}
+	env := newTestEnv(b, dir, Options{BlobDir: b.TempDir()})
+	env.compression = c
 	l := spec.Layer{Files: []spec.File{{Src: ".", Dst: "/data"}}}
 	b.SetBytes(int64(files * size))
 	b.ResetTimer()
 	for b.Loop() {
-		out, err := WriteLayer(context.Background(), l, env)
+		out, err := writeLayer(context.Background(), l, env)
 		if err != nil {
 			b.Fatal(err)
 		}

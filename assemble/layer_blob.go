@@ -30,14 +30,14 @@ type blobWriter struct {
 
 // writeBlob streams the sorted entries into BlobDir/sha256/<hex>. On any
 // error (or cancellation) the temp file is removed.
-func writeBlob(ctx context.Context, es []entry, env LayerEnv, mediaType, label string) (Layer, error) {
+func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label string) (layerBlob, error) {
 	dir := filepath.Join(env.BlobDir, "sha256")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Layer{}, fmt.Errorf("blob dir: %w", err)
+		return layerBlob{}, fmt.Errorf("blob dir: %w", err)
 	}
 	bw, err := newBlobWriter(dir, env)
 	if err != nil {
-		return Layer{}, err
+		return layerBlob{}, err
 	}
 	done := false
 	defer func() {
@@ -48,19 +48,19 @@ func writeBlob(ctx context.Context, es []entry, env LayerEnv, mediaType, label s
 	}()
 	add, end := progress(env, label, es)
 	if err := writeEntries(ctx, bw.tw, es, add); err != nil {
-		return Layer{}, err
+		return layerBlob{}, err
 	}
 	if err := bw.close(); err != nil {
-		return Layer{}, err
+		return layerBlob{}, err
 	}
-	out := Layer{
+	out := layerBlob{
 		Desc: ocispec.Descriptor{MediaType: mediaType, Size: int64(bw.size),
 			Digest: digest.NewDigest(digest.SHA256, bw.blobHash)},
 		DiffID: digest.NewDigest(digest.SHA256, bw.diffHash),
 	}
 	out.Path = filepath.Join(dir, out.Desc.Digest.Encoded())
 	if err := place(bw.tmp.Name(), out.Path); err != nil {
-		return Layer{}, err
+		return layerBlob{}, err
 	}
 	done = true
 	end(out.Desc.Size)
@@ -68,14 +68,14 @@ func writeBlob(ctx context.Context, es []entry, env LayerEnv, mediaType, label s
 }
 
 // newBlobWriter creates the temp file and the writer chain.
-func newBlobWriter(dir string, env LayerEnv) (*blobWriter, error) {
+func newBlobWriter(dir string, env layerEnv) (*blobWriter, error) {
 	tmp, err := os.CreateTemp(dir, ".layer-*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("temp file: %w", err)
 	}
 	bw := &blobWriter{tmp: tmp, diffHash: sha256.New(), blobHash: sha256.New()}
 	bw.buf = bufio.NewWriterSize(io.MultiWriter(tmp, bw.blobHash, &bw.size), 1<<20)
-	bw.comp, err = newCompressor(bw.buf, env.Compression)
+	bw.comp, err = newCompressor(bw.buf, env.compression)
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())

@@ -22,11 +22,11 @@ var cacheLayer = spec.Layer{Name: "app", Files: []spec.File{
 
 func ptr(s string) *string { return &s }
 
-// cacheEnv is a LayerEnv on dir with the layer cache at cache, recording
+// cacheEnv is a layerEnv on dir with the layer cache at cache, recording
 // progress labels in labels.
-func cacheEnv(t *testing.T, dir, cache string, labels *[]string) LayerEnv {
+func cacheEnv(t *testing.T, dir, cache string, labels *[]string) layerEnv {
 	env := testEnv(t, dir)
-	env.CacheDir = cache
+	env.LayerCacheDir = cache
 	var mu sync.Mutex
 	env.Progress = func(name string, _ int64) (func(int64), func(int64)) {
 		mu.Lock()
@@ -38,10 +38,10 @@ func cacheEnv(t *testing.T, dir, cache string, labels *[]string) LayerEnv {
 }
 
 // writeCached writes l with env and reports whether it came from the cache.
-func writeCached(t *testing.T, l spec.Layer, env LayerEnv, labels *[]string) (Layer, bool) {
+func writeCached(t *testing.T, l spec.Layer, env layerEnv, labels *[]string) (layerBlob, bool) {
 	t.Helper()
 	*labels = nil
-	out, err := WriteLayer(context.Background(), l, env)
+	out, err := writeLayer(context.Background(), l, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +71,9 @@ func TestLayerCacheReuse(t *testing.T) {
 }
 
 // mustWriteLayer writes l without reading it back.
-func mustWriteLayer(t *testing.T, l spec.Layer, env LayerEnv) Layer {
+func mustWriteLayer(t *testing.T, l spec.Layer, env layerEnv) layerBlob {
 	t.Helper()
-	out, err := WriteLayer(context.Background(), l, env)
+	out, err := writeLayer(context.Background(), l, env)
 	if err != nil {
 		t.Fatal(err)
 	}

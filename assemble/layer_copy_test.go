@@ -147,7 +147,7 @@ func TestWriteLayerScratchAncestors(t *testing.T) {
 		{Dst: "/usr/local/bin/x", Content: str("x")},
 	}}
 	env := testEnv(t, dir)
-	env.Scratch, env.DefaultDirMode = true, "0711"
+	env.scratch, env.ancestor.mode = true, 0o711
 	_, es := mustWrite(t, l, env)
 	equalNames(t, es, "opt/", "opt/app/", "opt/app/f", "usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/x")
 	for _, n := range []string{"opt/", "usr/", "usr/local/", "usr/local/bin/"} {

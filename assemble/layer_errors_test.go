@@ -52,8 +52,10 @@ func TestWriteLayerErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			env := testEnv(t, dir)
-			env.Format, env.Compression = c.format, c.comp
-			_, err := WriteLayer(context.Background(), spec.Layer{Name: "static", Files: c.files}, env)
+			if c.format != "" {
+				env.format, env.compression = c.format, c.comp
+			}
+			_, err := writeLayer(context.Background(), spec.Layer{Name: "static", Files: c.files}, env)
 			if !errors.Is(err, c.wantErr) || !strings.Contains(err.Error(), c.wantMsg) {
 				t.Fatalf("got %v, want %v containing %q", err, c.wantErr, c.wantMsg)
 			}
@@ -71,7 +73,7 @@ func TestWriteLayerCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	env := testEnv(t, dir)
-	if _, err := WriteLayer(ctx, l, env); !errors.Is(err, context.Canceled) {
+	if _, err := writeLayer(ctx, l, env); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled before: %v", err)
 	}
 	assertNoTemp(t, env.BlobDir)
@@ -83,7 +85,7 @@ func TestWriteLayerCancel(t *testing.T) {
 	env.Progress = func(string, int64) (func(int64), func(int64)) {
 		return func(int64) { cancel() }, func(int64) {}
 	}
-	if _, err := WriteLayer(ctx, l, env); !errors.Is(err, context.Canceled) {
+	if _, err := writeLayer(ctx, l, env); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled during copy: %v", err)
 	}
 	assertNoTemp(t, env.BlobDir)

@@ -46,23 +46,35 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-// testEnv returns a LayerEnv on dir with a fresh blob directory.
-func testEnv(t *testing.T, dir string) LayerEnv {
-	return LayerEnv{Dir: dir, Created: testCreated, BlobDir: t.TempDir()}
+// testEnv returns a layerEnv on dir with a fresh blob directory: gzip, OCI,
+// not scratch.
+func testEnv(t testing.TB, dir string) layerEnv {
+	return newTestEnv(t, dir, Options{Created: testCreated, BlobDir: t.TempDir()})
+}
+
+// newTestEnv returns the layerEnv of a gzip OCI build of dir with opts.
+func newTestEnv(t testing.TB, dir string, opts Options) layerEnv {
+	t.Helper()
+	b := &spec.Build{Dir: dir, Format: spec.FormatOCI, Compression: spec.CompressionGzip}
+	env, err := newLayerEnv(b, opts.fill(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
 }
 
 // mustWrite writes l and reads the layer back.
-func mustWrite(t *testing.T, l spec.Layer, env LayerEnv) (Layer, []tarEntry) {
+func mustWrite(t *testing.T, l spec.Layer, env layerEnv) (layerBlob, []tarEntry) {
 	t.Helper()
-	out, err := WriteLayer(context.Background(), l, env)
+	out, err := writeLayer(context.Background(), l, env)
 	if err != nil {
-		t.Fatalf("WriteLayer: %v", err)
+		t.Fatalf("writeLayer: %v", err)
 	}
 	return out, readLayer(t, out)
 }
 
 // readLayer reads every entry of a layer blob.
-func readLayer(t *testing.T, l Layer) []tarEntry {
+func readLayer(t *testing.T, l layerBlob) []tarEntry {
 	t.Helper()
 	f, err := os.Open(l.Path)
 	if err != nil {

@@ -66,7 +66,7 @@ func makeReproTree(t *testing.T, dir string, umask int, mtime time.Time, reverse
 func TestWriteLayerReproducible(t *testing.T) {
 	for _, c := range []spec.Compression{spec.CompressionGzip, spec.CompressionZstd, spec.CompressionNone} {
 		t.Run(string(c), func(t *testing.T) {
-			var got []Layer
+			var got []layerBlob
 			for _, v := range []struct {
 				umask   int
 				mtime   time.Time
@@ -80,7 +80,7 @@ func TestWriteLayerReproducible(t *testing.T) {
 				l := spec.Layer{Files: []spec.File{{Src: ".", Dst: "/app"}, {Dst: "/etc/x", Content: str("x")}},
 					Delete: []string{"/old"}, Replace: []string{"/var/cache"}}
 				env := testEnv(t, dir)
-				env.Compression, env.Scratch = c, true
+				env.compression, env.scratch = c, true
 				out, _ := mustWrite(t, l, env)
 				got = append(got, out)
 			}
@@ -175,10 +175,10 @@ func TestWriteLayerAcrossGOMAXPROCS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	var ref Layer
+	var ref layerBlob
 	for _, procs := range []int{1, 4} {
 		runtime.GOMAXPROCS(procs)
-		out, err := WriteLayer(context.Background(), spec.Layer{Files: []spec.File{{Src: "big", Dst: "/big"}}}, testEnv(t, dir))
+		out, err := writeLayer(context.Background(), spec.Layer{Files: []spec.File{{Src: "big", Dst: "/big"}}}, testEnv(t, dir))
 		if err != nil {
 			t.Fatal(err)
 		}

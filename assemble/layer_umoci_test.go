@@ -21,7 +21,8 @@ import (
 func TestWriteLayerUmociUnpack(t *testing.T) {
 	umoci := e2e.Require(t, "umoci")
 	layout := t.TempDir()
-	env := LayerEnv{Dir: t.TempDir(), Created: testCreated, BlobDir: filepath.Join(layout, "blobs"), Scratch: true}
+	env := newTestEnv(t, t.TempDir(), Options{Created: testCreated, BlobDir: filepath.Join(layout, "blobs")})
+	env.scratch = true
 	base := spec.Layer{Files: []spec.File{
 		{Dst: "/etc/passwd", Content: str("root:x:0:0::/root:/bin/sh\n")},
 		{Dst: "/etc/app/old", Content: str("old")},
@@ -30,13 +31,13 @@ func TestWriteLayerUmociUnpack(t *testing.T) {
 	}}
 	top := spec.Layer{Delete: []string{"/etc/passwd"}, Replace: []string{"/etc/app"},
 		Files: []spec.File{{Dst: "/etc/app/new", Content: str("new")}}}
-	var layers []Layer
+	var layers []layerBlob
 	for _, l := range []spec.Layer{base, top} {
-		out, err := WriteLayer(context.Background(), l, env)
+		out, err := writeLayer(context.Background(), l, env)
 		if err != nil {
 			t.Fatal(err)
 		}
-		env.Scratch = false
+		env.scratch = false
 		layers = append(layers, out)
 	}
 	writeTestLayout(t, layout, layers)
@@ -60,7 +61,7 @@ func TestWriteLayerUmociUnpack(t *testing.T) {
 
 // writeTestLayout writes a minimal OCI layout around layers (whose blobs
 // are already in layout/blobs) tagged "test".
-func writeTestLayout(t *testing.T, layout string, layers []Layer) {
+func writeTestLayout(t *testing.T, layout string, layers []layerBlob) {
 	t.Helper()
 	cfg := ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"},
 		RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{}}}

@@ -11,13 +11,6 @@ import (
 	"github.com/ybuild/ybuild/spec"
 )
 
-// Annotation keys ybuild sets.
-const (
-	AnnotationCreated    = ocispec.AnnotationCreated
-	AnnotationBaseName   = ocispec.AnnotationBaseImageName
-	AnnotationBaseDigest = ocispec.AnnotationBaseImageDigest
-)
-
 // mediaTypes are the manifest, index and config media types of a format.
 type mediaTypes struct {
 	manifest, index, config string
@@ -99,13 +92,29 @@ func descriptor(mediaType string, data []byte) ocispec.Descriptor {
 // annotations returns the spec's annotations over created and, unless the
 // base is scratch, base.name and base.digest.
 func annotations(b *spec.Build, baseName string, baseDigest digest.Digest, created string) map[string]string {
-	a := map[string]string{AnnotationCreated: created}
+	a := map[string]string{ocispec.AnnotationCreated: created}
 	if baseName != "" {
-		a[AnnotationBaseName] = baseName
+		a[ocispec.AnnotationBaseImageName] = baseName
 	}
 	if baseDigest != "" {
-		a[AnnotationBaseDigest] = baseDigest.String()
+		a[ocispec.AnnotationBaseImageDigest] = baseDigest.String()
 	}
 	maps.Copy(a, b.Annotations)
 	return a
+}
+
+// buildIndex returns the index JSON over manifests and its descriptor.
+// Docker manifest lists carry no annotations.
+func buildIndex(format spec.Format, manifests []ocispec.Descriptor, annotations map[string]string) ([]byte, ocispec.Descriptor, error) {
+	mt := typesFor(format)
+	idx := ocispec.Index{MediaType: mt.index, Manifests: append([]ocispec.Descriptor{}, manifests...)}
+	idx.SchemaVersion = 2
+	if format != spec.FormatDocker && len(annotations) > 0 {
+		idx.Annotations = annotations
+	}
+	data, err := marshal(idx)
+	if err != nil {
+		return nil, ocispec.Descriptor{}, fmt.Errorf("marshal index: %w", err)
+	}
+	return data, descriptor(mt.index, data), nil
 }

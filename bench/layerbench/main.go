@@ -1,4 +1,5 @@
-// Command layerbench writes one layer of a directory with assemble.WriteLayer,
+// Command layerbench builds an image of one layer of a directory on scratch
+// with assemble.Build,
 // or generates test data, for bench/layer.sh.
 //
 //	layerbench -gen 400 -dir /tmp/data     # 400 MB of mixed files
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -35,13 +37,19 @@ func run(dir, blobs, comp string, gen int) error {
 		return generate(dir, gen)
 	}
 	start := time.Now()
-	l := spec.Layer{Files: []spec.File{{Src: ".", Dst: "/data"}}}
-	out, err := assemble.WriteLayer(context.Background(), l,
-		assemble.LayerEnv{Dir: dir, BlobDir: blobs, Compression: spec.Compression(comp)})
+	b := &spec.Build{Dir: dir, Format: spec.FormatOCI, Compression: spec.Compression(comp),
+		Layers: []spec.Layer{{Files: []spec.File{{Src: ".", Dst: "/data"}}}}}
+	ctx := context.Background()
+	base, err := resolve.Open(ctx, "scratch", resolve.Options{})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s %s size=%d elapsed=%.2fs\n", comp, out.Desc.Digest, out.Desc.Size, time.Since(start).Seconds())
+	img, err := assemble.Build(ctx, b, base, assemble.Options{BlobDir: blobs})
+	if err != nil {
+		return err
+	}
+	out := img.Manifests[0].Layers[0]
+	fmt.Printf("%s %s size=%d elapsed=%.2fs\n", comp, out.Digest, out.Size, time.Since(start).Seconds())
 	return nil
 }
 

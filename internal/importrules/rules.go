@@ -55,7 +55,7 @@ var Rules = map[string]Rule{
 	"cmd/ybuild":               {Any: true},
 	"schema/gen":               {Imports: []string{"schema/internal/generate"}},
 	"schema/internal/generate": {Imports: []string{"spec"}},
-	"bench/layerbench":         {Imports: []string{"assemble", "spec"}},
+	"bench/layerbench":         {Imports: []string{"assemble", "resolve", "spec"}}, // scratch base for assemble.Build
 	"examples/hello/app":       {},
 	// Test helpers may use each other and any package; only tests use them.
 	"internal/e2e":          {Any: true},

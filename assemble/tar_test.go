@@ -66,8 +66,8 @@ func TestComparePaths(t *testing.T) {
 }
 
 func TestHeader(t *testing.T) {
-	e := &entry{name: "a/b", kind: tar.TypeDir, mode: 0o2755, uid: 1, gid: 2,
-		mtime: time.Date(2020, 1, 1, 0, 0, 0, 999, time.FixedZone("x", 7200)), linkname: "ignored"}
+	e := &entry{name: "a/b", kind: tar.TypeDir, meta: meta{mode: 0o2755, uid: 1, gid: 2,
+		mtime: time.Date(2020, 1, 1, 0, 0, 0, 999, time.FixedZone("x", 7200))}, linkname: "ignored"}
 	h := header(e)
 	want := tar.Header{Typeflag: tar.TypeDir, Name: "a/b/", Mode: 0o2755, Uid: 1, Gid: 2,
 		ModTime: time.Date(2019, 12, 31, 22, 0, 0, 0, time.UTC), Format: tar.FormatPAX}

@@ -2,7 +2,6 @@ package assemble
 
 import (
 	"archive/tar"
-	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,25 +10,7 @@ import (
 	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
-
-	"github.com/ybuild/ybuild/spec"
 )
-
-// collector walks the sources of one layer into a list of entries.
-type collector struct {
-	ctx   context.Context
-	env   LayerEnv
-	root  string // real path of env.Dir
-	spool *spool // extracted file contents
-	es    []entry
-}
-
-// source is one spec entry being walked.
-type source struct {
-	origin   string   // "files[2]", for errors
-	excludes []string // patterns relative to the src
-	a        attrs
-}
 
 // copySrc copies f.Src (a file, a directory or a glob) to dst following
 // Dockerfile COPY: a directory's contents go into dst; a file goes to dst,
@@ -110,8 +91,7 @@ func (c *collector) copyTree(s source, dir, src, dst, relPrefix string) error {
 		return fmt.Errorf("src: %w", err)
 	}
 	if dst != "" {
-		c.add(entry{name: dst, kind: tar.TypeDir, mode: s.a.dirMode, uid: s.a.uid, gid: s.a.gid,
-			mtime: s.a.mtimeFor(fi.ModTime()), origin: s.origin + " " + src, prio: prioCopyDst})
+		c.add(entry{name: dst, kind: tar.TypeDir, meta: s.a.dir(fi.ModTime()), origin: s.origin + " " + src, prio: prioCopyDst})
 	}
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -145,16 +125,15 @@ func (c *collector) treeEntry(s source, p, src, dst, rel string) error {
 		return fmt.Errorf("src: %w", err)
 	}
 	name := join(dst, n)
-	e := entry{name: name, uid: s.a.uid, gid: s.a.gid, mtime: s.a.mtimeFor(fi.ModTime()),
-		origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
+	e := entry{name: name, origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
 	switch fi.Mode().Type() {
 	case fs.ModeDir:
-		e.kind, e.mode = tar.TypeDir, s.a.dirMode
+		e.kind, e.meta = tar.TypeDir, s.a.dir(fi.ModTime())
 	case fs.ModeSymlink:
 		if e.linkname, err = os.Readlink(p); err != nil {
 			return fmt.Errorf("src: %w", err)
 		}
-		e.kind, e.mode = tar.TypeSymlink, 0o777
+		e.kind, e.meta = tar.TypeSymlink, s.a.symlink(fi.ModTime())
 	case 0:
 		return c.addFile(s, p, src, name, fi)
 	default:
@@ -167,8 +146,7 @@ func (c *collector) treeEntry(s source, p, src, dst, rel string) error {
 // addFile adds a regular file read from p; files with several links that
 // end up with identical headers become hardlinks of each other.
 func (c *collector) addFile(s source, p, src, name string, fi fs.FileInfo) error {
-	e := entry{name: name, kind: tar.TypeReg, mode: s.a.fileModeFor(fi.Mode().Perm()),
-		uid: s.a.uid, gid: s.a.gid, mtime: s.a.mtimeFor(fi.ModTime()), size: fi.Size(),
+	e := entry{name: name, kind: tar.TypeReg, meta: s.a.file(fi.Mode().Perm(), fi.ModTime()), size: fi.Size(),
 		src: p, srcID: fileIdentity(fi), origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
 		e.linkKey = fmt.Sprintf("ino:%d:%d", st.Dev, st.Ino)
@@ -212,39 +190,4 @@ func (c *collector) resolve(src string) (string, error) {
 func within(root, p string) bool {
 	return p == root || root == string(filepath.Separator) ||
 		strings.HasPrefix(p, root+string(filepath.Separator))
-}
-
-// add appends an entry.
-func (c *collector) add(e entry) { c.es = append(c.es, e) }
-
-// fileSpec walks one spec file entry.
-func (c *collector) fileSpec(i int, f spec.File, a attrs) error {
-	s := source{origin: fmt.Sprintf("files[%d]", i), excludes: f.Exclude, a: a}
-	dst, into, err := cleanDst(f.Dst)
-	if err != nil {
-		return err
-	}
-	switch {
-	case f.Content != nil:
-		return c.inline(s, dst, f.Content)
-	case f.Symlink != "":
-		return c.symlink(s, dst, f.Symlink)
-	case f.Dir:
-		return c.dir(s, dst)
-	case f.Extract:
-		return c.extract(s, f.Src, dst)
-	case f.Src != "":
-		return c.copySrc(s, f.Src, dst, into)
-	}
-	return fmt.Errorf("%s: no src, content, symlink or dir: %w", s.origin, ErrUnsupported)
-}
-
-// cleanDst turns an absolute spec dst into an entry name ("" for the root)
-// and whether it ends in "/" ("into this directory").
-func cleanDst(dst string) (name string, into bool, err error) {
-	clean, err := spec.CleanDst(dst)
-	if err != nil {
-		return "", false, fmt.Errorf("dst: %w: %w", err, ErrInvalidPath)
-	}
-	return strings.Trim(clean, "/"), strings.HasSuffix(clean, "/"), nil
 }
