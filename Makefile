@@ -16,7 +16,7 @@ HELLO_IMAGE := localhost/ybuild-hello:latest
 PODMAN_RUN := podman run --rm --runtime runc --ulimit nofile=1024:1024 \
               --ulimit nproc=1024:1024 --network none
 
-.PHONY: all build test fmt-check vet cross demo hello-bin busybox-rootfs examples schema clean
+.PHONY: all build test fuzz fmt-check vet cross demo hello-bin busybox-rootfs examples schema clean
 
 all: build
 
@@ -25,6 +25,21 @@ build:
 
 test: fmt-check vet cross
 	$(GO) test -race -timeout 20m ./...
+	$(MAKE) fuzz
+
+# Fuzz targets, PKG:FuzzName, one per line (add yours with +=). `make fuzz`
+# runs each for FUZZTIME after its checked-in seed corpus
+# (PKG/testdata/fuzz/FuzzName); `go test` runs the corpus alone. New
+# inputs are minimized for at most 100 runs, so the time goes to fuzzing.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := ./assemble:FuzzExtract
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "$(GO) test $$pkg -run '^$$' -fuzz '^'$$name'$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x || exit 1; \
+	done
 
 # ybuild runs on Linux and macOS: keep the macOS build compiling.
 cross:

@@ -148,8 +148,21 @@ func whiteoutMeta(created time.Time) meta {
 	return meta{mtime: created}
 }
 
-// ancestorMeta is an implicit ancestor directory on scratch: 0:0, the
-// spec's defaults.dirMode (spec.DefaultDirMode when unset), the created time.
+// ancestors returns the attributes of implicit ancestor directories on
+// scratch: those the directory has in the layers below (earlier layers of
+// the build, see stack.go), else def (ancestorMeta).
+func ancestors(below map[string]meta, def meta) func(name string) meta {
+	return func(name string) meta {
+		if m, ok := below[name]; ok {
+			return m
+		}
+		return def
+	}
+}
+
+// ancestorMeta is an implicit ancestor directory on scratch that no layer
+// below has: 0:0, the spec's defaults.dirMode (spec.DefaultDirMode when
+// unset), the created time.
 func ancestorMeta(defaultDirMode string, created time.Time) (meta, error) {
 	mode, err := parseMode(pick(defaultDirMode, spec.DefaultDirMode))
 	if err != nil {

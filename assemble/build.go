@@ -44,6 +44,13 @@ type Options struct {
 	// files) is taken from it instead of being written, and a new layer is
 	// added to it. Layers with extract entries are not cached.
 	LayerCacheDir string
+	// Skip lists ybuild's own files, which a copied tree or a glob never
+	// takes in: the outputs and the work directory of this build (so that
+	// an output inside a copied src does not change the next build). A
+	// path ending in "*" skips every name in its directory that starts with
+	// the rest ("DIR/.ybuild-work-*"). Relative paths are relative to the
+	// working directory.
+	Skip []string
 }
 
 // fill returns o with defaults: Created the Unix epoch when zero, in UTC and

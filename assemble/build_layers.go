@@ -26,6 +26,7 @@ type layerCall struct {
 	done  chan struct{}
 	layer layerBlob
 	err   error
+	above *dirSet // scratch: the image's directories after this layer
 }
 
 // newLayerWriter returns a writer with the build's layer environment.
@@ -66,15 +67,20 @@ func (w *layerWriter) baseDirs(ctx context.Context, base *resolve.Base, bi resol
 
 // writeAll writes layers concurrently, at most limit at once, and returns
 // them in order; dirs are the base's replace directories (layerEnv.baseDirs).
-// The first error cancels the others.
-// Progress lines name the platform: "app (linux/arm64)".
+// On scratch the layers form a stack (stack.go): each one's implicit
+// ancestors wait for the directories of the layers below. The first error
+// cancels the others. Progress lines name the platform: "app (linux/arm64)".
 func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs map[string]dirAttrs, platform string) ([]layerBlob, error) {
+	calls, fresh, err := w.callsFor(layers, dirs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]layerBlob, len(layers))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(w.limit)
-	for i, l := range layers {
+	for i := range layers {
 		g.Go(func() error {
-			r, err := w.write(gctx, l, dirs, platform)
+			r, err := w.run(gctx, layers, i, dirs, platform, calls, fresh[i])
 			if err != nil {
 				return &layerError{index: i, err: err}
 			}
@@ -88,6 +94,29 @@ func (w *layerWriter) writeAll(ctx context.Context, layers []spec.Layer, dirs ma
 	return out, nil
 }
 
+// run writes layer i when fresh (below the directories of calls[i-1] on
+// scratch), then waits for calls[i]'s result.
+func (w *layerWriter) run(ctx context.Context, layers []spec.Layer, i int, dirs map[string]dirAttrs, platform string, calls []*layerCall, fresh bool) (layerBlob, error) {
+	c := calls[i]
+	if fresh {
+		var below *dirSet
+		if i > 0 {
+			below = calls[i-1].above
+		}
+		env := w.env
+		env.baseDirs = dirs
+		env.Progress = forPlatform(env.Progress, platform)
+		c.layer, c.err = writeStacked(ctx, layers[i], env, below, c.above)
+		close(c.done)
+	}
+	select {
+	case <-c.done:
+		return c.layer, c.err
+	case <-ctx.Done():
+		return layerBlob{}, ctx.Err()
+	}
+}
+
 // forPlatform returns p with the platform added to every name; nil stays nil.
 func forPlatform(p resolve.Progress, platform string) resolve.Progress {
 	if p == nil {
@@ -98,37 +127,35 @@ func forPlatform(p resolve.Progress, platform string) resolve.Progress {
 	}
 }
 
-// write writes l, or waits for the write of an identical layer (the same
-// spec layer over the same base directories).
-func (w *layerWriter) write(ctx context.Context, l spec.Layer, dirs map[string]dirAttrs, platform string) (layerBlob, error) {
-	if err := ctx.Err(); err != nil {
-		return layerBlob{}, err
-	}
-	key, err := json.Marshal(struct {
-		L spec.Layer
-		D map[string]dirAttrs
-	}{l, dirs})
-	if err != nil {
-		return layerBlob{}, fmt.Errorf("layer key: %w", err)
-	}
+// callsFor returns the write of each layer, shared with every earlier
+// request for an identical layer (another platform's): the same spec layer
+// over the same base directories and, on scratch, over the same spec
+// layers below. fresh[i] is set for the writes this call must do.
+func (w *layerWriter) callsFor(layers []spec.Layer, dirs map[string]dirAttrs) ([]*layerCall, []bool, error) {
+	calls, fresh := make([]*layerCall, len(layers)), make([]bool, len(layers))
 	w.mu.Lock()
-	c, ok := w.calls[string(key)]
-	if !ok {
-		c = &layerCall{done: make(chan struct{})}
-		w.calls[string(key)] = c
+	defer w.mu.Unlock()
+	for i, l := range layers {
+		var k any = l
+		if w.env.scratch {
+			k = layers[:i+1]
+		}
+		key, err := json.Marshal(struct {
+			L any
+			D map[string]dirAttrs
+		}{k, dirs})
+		if err != nil {
+			return nil, nil, fmt.Errorf("layer key: %w", err)
+		}
+		c, ok := w.calls[string(key)]
+		if !ok {
+			c = &layerCall{done: make(chan struct{})}
+			if w.env.scratch {
+				c.above = newDirSet()
+			}
+			w.calls[string(key)] = c
+		}
+		calls[i], fresh[i] = c, !ok
 	}
-	w.mu.Unlock()
-	if !ok {
-		env := w.env
-		env.baseDirs = dirs
-		env.Progress = forPlatform(env.Progress, platform)
-		c.layer, c.err = writeLayer(ctx, l, env)
-		close(c.done)
-	}
-	select {
-	case <-c.done:
-		return c.layer, c.err
-	case <-ctx.Done():
-		return layerBlob{}, ctx.Err()
-	}
+	return calls, fresh, nil
 }

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,8 +15,10 @@ import (
 type collector struct {
 	ctx   context.Context
 	env   layerEnv
-	root  string // real path of env.dir
-	spool *spool // extracted file contents
+	root  string   // real path of env.dir
+	src   *os.Root // the spec directory, open while the layer is written
+	skip  []string // ybuild's own paths (Options.Skip), real
+	spool *spool   // extracted file contents
 	es    []entry
 }
 
@@ -24,20 +27,17 @@ type source struct {
 	origin   string   // "files[2]", for errors
 	excludes []string // patterns relative to the src
 	a        attrs
+	// extract only: the limits and whether device nodes and FIFOs may be copied
+	maxSize, maxEntries int64
+	allowDevices        bool
 }
 
 // collect walks every source of l into an unsorted list of entries, in
 // spec order. It reads metadata only, except for archives, whose regular
-// files are spooled into sp.
-func collect(ctx context.Context, l spec.Layer, env layerEnv, sp *spool) ([]entry, error) {
-	root, err := filepath.Abs(env.dir)
-	if err == nil {
-		root, err = filepath.EvalSymlinks(root)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("spec dir: %w", err)
-	}
-	c := &collector{ctx: ctx, env: env, root: root, spool: sp}
+// files are spooled into sp. src is the spec directory (see specRoot);
+// the entries read from it until the layer is written.
+func collect(ctx context.Context, l spec.Layer, env layerEnv, root string, src *os.Root, sp *spool) ([]entry, error) {
+	c := &collector{ctx: ctx, env: env, root: root, src: src, skip: realPaths(env.Skip), spool: sp}
 	for i, f := range l.Files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -56,9 +56,26 @@ func collect(ctx context.Context, l spec.Layer, env layerEnv, sp *spool) ([]entr
 	return c.es, nil
 }
 
+// specRoot returns the real path of the spec directory dir and opens it.
+func specRoot(dir string) (string, *os.Root, error) {
+	root, err := filepath.Abs(dir)
+	if err == nil {
+		root, err = filepath.EvalSymlinks(root)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("spec dir: %w", err)
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return "", nil, fmt.Errorf("spec dir: %w", err)
+	}
+	return root, r, nil
+}
+
 // fileSpec walks one spec file entry.
 func (c *collector) fileSpec(i int, f spec.File, a attrs) error {
-	s := source{origin: fmt.Sprintf("files[%d]", i), excludes: f.Exclude, a: a}
+	s := source{origin: fmt.Sprintf("files[%d]", i), excludes: f.Exclude, a: a, allowDevices: f.AllowDevices}
+	s.maxSize, s.maxEntries = f.ExtractMax()
 	dst, into, err := cleanDst(f.Dst)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -15,21 +14,24 @@ import (
 // copySrc copies f.Src (a file, a directory or a glob) to dst following
 // Dockerfile COPY: a directory's contents go into dst; a file goes to dst,
 // or into it when dst ends in "/"; a glob copies each match into dst (files
-// by base name, directories by contents) whatever dst ends with.
+// by base name, directories by contents) whatever dst ends with. Anything
+// else (a FIFO, a socket, a device) is refused.
+//
+// Only the src itself is resolved through symlinks (within the spec
+// directory). Below it, every directory is opened one component at a time
+// from the spec directory's handle, never through a symlink, and checked
+// to be the one just listed (see walk.go); so is every file when its
+// content is read.
 func (c *collector) copySrc(s source, src, dst string, into bool) error {
 	if strings.ContainsAny(src, "*?[{\\") {
 		return c.copyGlob(s, src, dst)
 	}
-	p, err := c.resolve(src)
+	rel, fi, err := c.statSrc(src)
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		return fmt.Errorf("src: %w", err)
-	}
 	if fi.IsDir() {
-		return c.copyTree(s, p, src, dst, "")
+		return c.copyTree(s, rel, fi, src, dst, "")
 	}
 	name := dst
 	if into || dst == "" {
@@ -38,7 +40,7 @@ func (c *collector) copySrc(s source, src, dst string, into bool) error {
 	if c.excluded(s, filepath.Base(src)) {
 		return nil
 	}
-	return c.addFile(s, p, src, name, fi)
+	return c.addFile(s, rel, src, name, fi)
 }
 
 // copyGlob copies every match of the pattern src into dst.
@@ -48,7 +50,12 @@ func (c *collector) copyGlob(s source, src, dst string) error {
 	if err != nil {
 		return err
 	}
-	matches, err := doublestar.Glob(os.DirFS(realBase), pat, doublestar.WithNoFollow(), doublestar.WithFailOnIOErrors())
+	d, err := c.openDir(c.relative(realBase))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	matches, err := doublestar.Glob(d.FS(), pat, doublestar.WithNoFollow(), doublestar.WithFailOnIOErrors())
 	if err != nil {
 		return fmt.Errorf("glob %q: %w", src, err)
 	}
@@ -56,6 +63,9 @@ func (c *collector) copyGlob(s source, src, dst string) error {
 		return fmt.Errorf("glob %q: %w", src, ErrNoMatch)
 	}
 	for _, m := range matches {
+		if c.skipped(filepath.Join(realBase, m)) {
+			continue
+		}
 		if err := c.copyMatch(s, filepath.Join(baseDir, m), m, dst); err != nil {
 			return err
 		}
@@ -68,86 +78,130 @@ func (c *collector) copyMatch(s source, src, rel, dst string) error {
 	if c.excluded(s, rel) {
 		return nil
 	}
-	p, err := c.resolve(src)
+	r, fi, err := c.statSrc(src)
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		return fmt.Errorf("src: %w", err)
-	}
 	if fi.IsDir() {
-		return c.copyTree(s, p, src, dst, rel+"/")
+		return c.copyTree(s, r, fi, src, dst, rel+"/")
 	}
-	return c.addFile(s, p, src, join(dst, filepath.Base(p)), fi)
+	return c.addFile(s, r, src, join(dst, filepath.Base(r)), fi)
 }
 
-// copyTree copies the contents of the directory dir into dst. Symlinks stay
-// symlinks; exclude patterns are matched against relPrefix + the path
-// relative to dir.
-func (c *collector) copyTree(s source, dir, src, dst, relPrefix string) error {
-	fi, err := os.Stat(dir)
+// statSrc resolves src (relative to the spec directory, symlinks followed
+// within it) and returns its path relative to the spec directory and its
+// Lstat, reached without following symlinks. It refuses anything but a
+// regular file or a directory.
+func (c *collector) statSrc(src string) (string, fs.FileInfo, error) {
+	p, err := c.resolve(src)
 	if err != nil {
-		return fmt.Errorf("src: %w", err)
+		return "", nil, err
 	}
+	rel := c.relative(p)
+	fi, err := c.lstat(rel)
+	if err != nil {
+		return "", nil, err
+	}
+	if t := fi.Mode().Type(); t != 0 && t != fs.ModeDir {
+		return "", nil, fmt.Errorf("src %s: %s, not a regular file or directory: %w", src, fileTypeName(t), ErrUnsupported)
+	}
+	return rel, fi, nil
+}
+
+// copyTree copies the contents of the directory rel (fi its Lstat) into
+// dst. Symlinks stay symlinks; exclude patterns are matched against
+// relPrefix + the path relative to the directory; ybuild's own outputs and
+// work directories are skipped (see Options.Skip).
+func (c *collector) copyTree(s source, rel string, fi fs.FileInfo, src, dst, relPrefix string) error {
+	d, err := c.openDir(rel)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
 	if dst != "" {
 		c.add(entry{name: dst, kind: tar.TypeDir, meta: s.a.dir(fi.ModTime()), origin: s.origin + " " + src, prio: prioCopyDst})
 	}
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("walk %s: %w", src, err)
-		}
-		if p == dir {
-			return nil
-		}
+	return c.walkDir(treeWalk{s: s, base: rel, src: src, dst: dst, relPrefix: relPrefix}, d, "")
+}
+
+// treeWalk is one directory copy in progress.
+type treeWalk struct {
+	s         source
+	base      string // the copied directory, relative to the spec directory
+	src, dst  string
+	relPrefix string
+}
+
+// walkDir adds the entries of the directory d, at sub below the copied
+// directory, in name order, and walks its subdirectories.
+func (c *collector) walkDir(w treeWalk, d *dirHandle, sub string) error {
+	names, err := d.names()
+	if err != nil {
+		return fmt.Errorf("walk %s: %w", filepath.Join(w.src, sub), err)
+	}
+	for _, name := range names {
 		if err := c.ctx.Err(); err != nil {
 			return err
 		}
-		rel := filepath.ToSlash(p[len(dir)+1:])
-		if c.excluded(s, relPrefix+rel) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
+		rel := join(sub, name)
+		if c.excluded(w.s, w.relPrefix+rel) || c.skipped(filepath.Join(c.root, w.base, rel)) {
+			continue
 		}
-		return c.treeEntry(s, p, filepath.Join(src, rel), dst, rel)
-	})
+		fi, err := d.lstat(name)
+		if err != nil {
+			return fmt.Errorf("walk %s: %w", filepath.Join(w.src, rel), err)
+		}
+		if err := c.treeEntry(w, d, name, rel, fi); err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			sd, err := d.sub(name, fi)
+			if err != nil {
+				return fmt.Errorf("walk %s: %w", filepath.Join(w.src, rel), err)
+			}
+			err = c.walkDir(w, sd, rel)
+			sd.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // treeEntry adds one file, directory or symlink found inside a copied tree.
-func (c *collector) treeEntry(s source, p, src, dst, rel string) error {
+func (c *collector) treeEntry(w treeWalk, d *dirHandle, name, rel string, fi fs.FileInfo) error {
+	src := filepath.Join(w.src, rel)
 	n, err := normalise(rel)
 	if err != nil {
 		return fmt.Errorf("src %s: %w", src, err)
 	}
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return fmt.Errorf("src: %w", err)
-	}
-	name := join(dst, n)
-	e := entry{name: name, origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
+	dst := join(w.dst, n)
+	e := entry{name: dst, origin: fmt.Sprintf("%s %q", w.s.origin, src), prio: prioExplicit}
 	switch fi.Mode().Type() {
 	case fs.ModeDir:
-		e.kind, e.meta = tar.TypeDir, s.a.dir(fi.ModTime())
+		e.kind, e.meta = tar.TypeDir, w.s.a.dir(fi.ModTime())
 	case fs.ModeSymlink:
-		if e.linkname, err = os.Readlink(p); err != nil {
-			return fmt.Errorf("src: %w", err)
+		if e.linkname, err = d.readlink(name); err != nil {
+			return fmt.Errorf("src %s: %w", src, err)
 		}
-		e.kind, e.meta = tar.TypeSymlink, s.a.symlink(fi.ModTime())
+		e.kind, e.meta = tar.TypeSymlink, w.s.a.symlink(fi.ModTime())
 	case 0:
-		return c.addFile(s, p, src, name, fi)
+		return c.addFile(w.s, filepath.Join(w.base, rel), src, dst, fi)
 	default:
-		return fmt.Errorf("src %s: file type %s: %w", src, fi.Mode().Type(), ErrUnsupported)
+		return fmt.Errorf("src %s: %s, not a regular file, directory or symlink: %w", src, fileTypeName(fi.Mode().Type()), ErrUnsupported)
 	}
 	c.add(e)
 	return nil
 }
 
-// addFile adds a regular file read from p; files with several links that
-// end up with identical headers become hardlinks of each other.
-func (c *collector) addFile(s source, p, src, name string, fi fs.FileInfo) error {
+// addFile adds the regular file rel (relative to the spec directory) that
+// the walk saw as fi; files with several links that end up with identical
+// headers become hardlinks of each other.
+func (c *collector) addFile(s source, rel, src, name string, fi fs.FileInfo) error {
 	e := entry{name: name, kind: tar.TypeReg, meta: s.a.file(fi.Mode().Perm(), fi.ModTime()), size: fi.Size(),
-		src: p, srcID: fileIdentity(fi), origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
+		src: filepath.Join(c.root, rel), srcID: fileIdentity(fi), from: c.walked(rel, fi),
+		origin: fmt.Sprintf("%s %q", s.origin, src), prio: prioExplicit}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
 		e.linkKey = fmt.Sprintf("ino:%d:%d", st.Dev, st.Ino)
 	}
@@ -190,4 +244,21 @@ func (c *collector) resolve(src string) (string, error) {
 func within(root, p string) bool {
 	return p == root || root == string(filepath.Separator) ||
 		strings.HasPrefix(p, root+string(filepath.Separator))
+}
+
+// fileTypeName names a file type that cannot go into a layer.
+func fileTypeName(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a block device"
+	case t&fs.ModeSymlink != 0:
+		return "a symlink"
+	}
+	return "file type " + t.String()
 }

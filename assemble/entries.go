@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"archive/tar"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,11 +17,12 @@ type entry struct {
 	size               int64  // regular files
 	linkname           string
 	devmajor, devminor int64
-	src                string  // regular file: file to read the content from
-	content            *string // regular file: inline content
-	linkKey            string  // entries sharing a key are hardlinks of one file
-	srcID              string  // regular file: src's identity when walked (fileIdentity)
-	origin             string  // what made the entry, for errors
+	src                string   // regular file: file to read the content from
+	content            *string  // regular file: inline content
+	linkKey            string   // entries sharing a key are hardlinks of one file
+	srcID              string   // regular file: src's identity when walked (fileIdentity)
+	from               *srcFile // regular file from the spec directory: how to open src safely
+	origin             string   // what made the entry, for errors
 	prio               priority
 }
 
@@ -37,11 +39,16 @@ const (
 
 // finish turns the collected entries (in spec order) into the final sorted
 // list: duplicates merged or refused, implicit directories added on
-// scratch, parents checked, hardlinks assigned.
-func finish(es []entry, scratch bool, anc meta) ([]entry, error) {
+// scratch, parents checked, hardlinks assigned. Each step is linear in the
+// entries' total name length (names are bounded by normalise) and checks
+// ctx as it goes.
+func finish(ctx context.Context, es []entry, scratch bool, anc func(name string) meta) ([]entry, error) {
 	byName := make(map[string]int, len(es))
 	out := make([]entry, 0, len(es))
 	for _, e := range es {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if e.prio == prioCopyDst && !scratch {
 			continue
 		}
@@ -56,14 +63,16 @@ func finish(es []entry, scratch bool, anc meta) ([]entry, error) {
 		}
 	}
 	if scratch {
-		out = addAncestors(out, byName, anc)
+		var err error
+		if out, err = addAncestors(ctx, out, byName, anc); err != nil {
+			return nil, err
+		}
 	}
 	slices.SortFunc(out, func(a, b entry) int { return comparePaths(a.name, b.name) })
-	if err := checkParents(out); err != nil {
+	if err := checkParents(ctx, out); err != nil {
 		return nil, err
 	}
-	assignHardlinks(out)
-	return out, nil
+	return out, assignHardlinks(ctx, out)
 }
 
 // mergeInto merges e into the existing entry with the same name: the higher
@@ -87,26 +96,33 @@ func sameEntry(a, b entry) bool {
 		a.src == b.src && a.content == b.content && a.linkKey == b.linkKey
 }
 
-// addAncestors adds every missing ancestor directory (scratch bases only).
-func addAncestors(es []entry, byName map[string]int, anc meta) []entry {
+// addAncestors adds every missing ancestor directory (scratch bases only),
+// with the attributes anc gives it.
+func addAncestors(ctx context.Context, es []entry, byName map[string]int, anc func(name string) meta) ([]entry, error) {
 	n := len(es)
 	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		for p := parent(es[i].name); p != ""; p = parent(p) {
 			if _, ok := byName[p]; ok {
 				break
 			}
 			byName[p] = len(es)
-			es = append(es, entry{name: p, kind: tar.TypeDir, meta: anc, origin: "ancestor", prio: prioAncestor})
+			es = append(es, entry{name: p, kind: tar.TypeDir, meta: anc(p), origin: "ancestor", prio: prioAncestor})
 		}
 	}
-	return es
+	return es, nil
 }
 
 // checkParents refuses an entry whose parent in this layer is not a
 // directory (a file, or a symlink that extraction would go through).
-func checkParents(sorted []entry) error {
+func checkParents(ctx context.Context, sorted []entry) error {
 	kinds := make(map[string]*entry, len(sorted))
 	for i := range sorted {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		e := &sorted[i]
 		if p, ok := kinds[parent(e.name)]; ok && p.kind != tar.TypeDir {
 			return fmt.Errorf("%q (%s) is below %q (%s): %w", e.name, e.origin, p.name, p.origin, ErrNotDir)
@@ -118,9 +134,12 @@ func checkParents(sorted []entry) error {
 
 // assignHardlinks makes the first entry (in sorted order) of each group of
 // identical files the regular file and the later ones hardlinks to it.
-func assignHardlinks(sorted []entry) {
+func assignHardlinks(ctx context.Context, sorted []entry) error {
 	first := map[string]string{}
 	for i := range sorted {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		e := &sorted[i]
 		if e.linkKey == "" || e.kind != tar.TypeReg {
 			continue
@@ -133,6 +152,7 @@ func assignHardlinks(sorted []entry) {
 		}
 		e.kind, e.linkname, e.size, e.src, e.content = tar.TypeLink, target, 0, "", nil
 	}
+	return nil
 }
 
 // comparePaths orders entry names component by component, bytewise, so a

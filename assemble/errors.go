@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/ybuild/ybuild/internal/inputerr"
 )
@@ -38,4 +39,8 @@ var (
 	// ErrBadArchive is returned when an extract source is not a readable
 	// (optionally compressed) tar archive.
 	ErrBadArchive = inputerr.New("not a readable tar archive")
+	// ErrLimit is returned when an archive exceeds an extract limit (size,
+	// entries) or a name exceeds the path limits. It matches ErrUnsupported
+	// (and so inputerr.ErrInput) too: input ybuild refuses to take in.
+	ErrLimit = fmt.Errorf("limit exceeded%.0w", ErrUnsupported)
 )

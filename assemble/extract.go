@@ -21,6 +21,7 @@ type extractor struct {
 	src, dst string
 	symlinks map[string]bool  // archive names that are symlinks
 	files    map[string]entry // archive names of regular files, for hardlinks
+	size     int64            // bytes of file content so far (limit: s.maxSize)
 }
 
 // extract adds the contents of the archive src (tar, optionally gzip, zstd
@@ -63,9 +64,9 @@ func badArchive(err error) error {
 	return fmt.Errorf("%w: %w", ErrBadArchive, err)
 }
 
-// run reads every archive entry.
+// run reads every archive entry, counting them against s.maxEntries.
 func (x *extractor) run(tr *tar.Reader) error {
-	for n := 0; ; n++ {
+	for n := int64(0); ; n++ {
 		if err := x.c.ctx.Err(); err != nil {
 			return err
 		}
@@ -79,8 +80,11 @@ func (x *extractor) run(tr *tar.Reader) error {
 		if err != nil {
 			return fmt.Errorf("extract %s: %w", x.src, badArchive(err))
 		}
+		if n >= x.s.maxEntries {
+			return fmt.Errorf("extract %s: more than %d entries (raise limits.maxEntries to allow more): %w", x.src, x.s.maxEntries, ErrLimit)
+		}
 		if err := x.entry(h, tr); err != nil {
-			return fmt.Errorf("extract %s: entry %q: %w", x.src, h.Name, err)
+			return fmt.Errorf("extract %s: entry %s: %w", x.src, quoteShort(h.Name), err)
 		}
 	}
 }
@@ -104,9 +108,12 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 	case tar.TypeSymlink:
 		x.symlinks[n] = true
 		e.linkname = h.Linkname
-	case tar.TypeChar, tar.TypeBlock:
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		if !x.s.allowDevices {
+			return fmt.Errorf("%s: %w (allowDevices: true copies them)", deviceKind(h.Typeflag), ErrUnsupported)
+		}
 		e.devmajor, e.devminor = h.Devmajor, h.Devminor
-	case tar.TypeDir, tar.TypeFifo:
+	case tar.TypeDir:
 	default:
 		return fmt.Errorf("typeflag %q: %w", h.Typeflag, ErrUnsupported)
 	}
@@ -114,31 +121,47 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 	return nil
 }
 
-// name normalises an archive name, refusing absolute names, ".." and names
-// below a symlink made earlier by the same archive.
+// deviceKind names a device or FIFO typeflag.
+func deviceKind(t byte) string {
+	switch t {
+	case tar.TypeChar:
+		return "character device"
+	case tar.TypeBlock:
+		return "block device"
+	}
+	return "FIFO"
+}
+
+// name normalises an archive name, refusing absolute names, "..", names
+// beyond the path limits (see normalise) and names below a symlink made
+// earlier by the same archive. Its cost is linear in the name's length
+// while the archive has no symlinks, bounded by the limits otherwise.
 func (x *extractor) name(name string) (string, error) {
 	if strings.HasPrefix(name, "/") {
 		return "", fmt.Errorf("absolute name: %w", ErrEscape)
 	}
-	for _, c := range strings.Split(name, "/") {
-		if c == ".." {
-			return "", fmt.Errorf("\"..\" in name: %w", ErrEscape)
-		}
+	if name == ".." || strings.HasPrefix(name, "../") || strings.HasSuffix(name, "/..") || strings.Contains(name, "/../") {
+		return "", fmt.Errorf("\"..\" in name: %w", ErrEscape)
 	}
 	n, err := normalise(name)
-	if err != nil {
-		return "", err
+	if err != nil || len(x.symlinks) == 0 {
+		return n, err
 	}
-	for p := parent(n); p != ""; p = parent(p) {
-		if x.symlinks[p] {
-			return "", fmt.Errorf("goes through symlink %q: %w", p, ErrEscape)
+	for i := 0; i < len(n); i++ {
+		if n[i] == '/' && x.symlinks[n[:i]] {
+			return "", fmt.Errorf("goes through symlink %q: %w", n[:i], ErrEscape)
 		}
 	}
 	return n, nil
 }
 
-// file spools a regular file's content and adds it.
+// file spools a regular file's content and adds it, counting its size
+// against s.maxSize before anything is written.
 func (x *extractor) file(e entry, n string, h *tar.Header, r io.Reader) error {
+	if h.Size > x.s.maxSize-x.size {
+		return fmt.Errorf("more than %s of file content (raise limits.maxSize to allow more): %w", formatSize(x.s.maxSize), ErrLimit)
+	}
+	x.size += h.Size
 	path, err := x.c.spool.write(x.c.ctx, r, h.Size)
 	if err != nil {
 		return err
@@ -221,4 +244,25 @@ func (s *spool) remove() {
 	if s.dir != "" {
 		_ = os.RemoveAll(s.dir)
 	}
+}
+
+// formatSize formats n bytes with the largest binary unit that divides it.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		s     string
+		shift uint
+	}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d%s", n>>u.shift, u.s)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// quoteShort quotes an archive name for an error, cut to 100 bytes.
+func quoteShort(name string) string {
+	if len(name) > 100 {
+		return fmt.Sprintf("%q…", name[:100])
+	}
+	return fmt.Sprintf("%q", name)
 }

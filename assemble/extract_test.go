@@ -31,7 +31,7 @@ type arEntry struct {
 }
 
 // makeArchive writes a tar archive, compressed with comp, to dir/name.
-func makeArchive(t *testing.T, dir, name, comp string, es []arEntry) {
+func makeArchive(t testing.TB, dir, name, comp string, es []arEntry) {
 	t.Helper()
 	var raw bytes.Buffer
 	tw := tar.NewWriter(&raw)

@@ -3,6 +3,7 @@ package assemble
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -77,39 +78,85 @@ type layerBlob struct {
 // mtimes with mtime: preserve), and env: not on the umask, directory read
 // order, the user running the build or the number of CPUs.
 func writeLayer(ctx context.Context, l spec.Layer, env layerEnv) (layerBlob, error) {
+	return writeStacked(ctx, l, env, nil, nil)
+}
+
+// writeStacked is writeLayer for a layer of a scratch build's stack
+// (stack.go): implicit ancestors take the attributes the directories have
+// in below, and above is set to the directories after this layer as soon
+// as its entries are final (with the error, if they never are). Both may
+// be nil.
+func writeStacked(ctx context.Context, l spec.Layer, env layerEnv, below, above *dirSet) (layerBlob, error) {
 	label := l.Name
 	if label == "" {
 		label = "layer"
 	}
+	sp := &spool{parent: env.BlobDir}
+	defer sp.remove()
+	es, err := layerEntries(ctx, l, env, sp, below, above)
+	if err != nil {
+		return layerBlob{}, fmt.Errorf("walk %s: %w", label, err)
+	}
+	defer es.close()
 	mt, err := layerMediaType(env.format, env.compression)
 	if err != nil {
 		return layerBlob{}, fmt.Errorf("layer %s: %w", label, err)
 	}
-	sp := &spool{parent: env.BlobDir}
-	defer sp.remove()
-	es, err := collect(ctx, l, env, sp)
-	if err == nil {
-		es, err = finish(es, env.scratch, env.ancestor)
-	}
-	if err != nil {
-		return layerBlob{}, fmt.Errorf("walk %s: %w", label, err)
-	}
-	cache, key, shape := layerCacheKeys(es, env, mt, sp)
+	cache, key, shape := layerCacheKeys(es.sorted, env, mt, sp)
 	if l, ok := cache.lookup(ctx, key); ok {
 		reportCached(env, label, l)
 		return l, nil
 	}
-	if l, ok := cache.lookupShape(ctx, shape, es); ok {
+	if l, ok := cache.lookupShape(ctx, shape, es.sorted); ok {
 		_ = cache.store(ctx, key, shape, l) // the next lookup by key is direct
 		reportCached(env, label, l)
 		return l, nil
 	}
-	out, err := writeBlob(ctx, es, env, mt, label)
+	out, err := writeBlob(ctx, es.sorted, env, mt, label)
 	if err != nil {
 		return layerBlob{}, fmt.Errorf("write %s: %w", label, err)
 	}
 	_ = cache.store(ctx, key, shape, out) // a failure only costs a later cache miss
 	return out, nil
+}
+
+// layerEntriesResult are a layer's final entries and the spec directory
+// they read from, open until close.
+type layerEntriesResult struct {
+	sorted []entry
+	src    *os.Root
+}
+
+// close closes the spec directory.
+func (r layerEntriesResult) close() { r.src.Close() }
+
+// layerEntries walks l's sources and returns its final, sorted entries,
+// setting above (when not nil) in every case.
+func layerEntries(ctx context.Context, l spec.Layer, env layerEnv, sp *spool, below, above *dirSet) (res layerEntriesResult, err error) {
+	var dirs map[string]meta
+	if above != nil {
+		defer func() { above.set(dirs, err) }()
+	}
+	root, src, err := specRoot(env.dir)
+	if err != nil {
+		return res, err
+	}
+	es, err := collect(ctx, l, env, root, src, sp)
+	var lower map[string]meta
+	if err == nil {
+		lower, err = below.wait(ctx)
+	}
+	if err == nil {
+		es, err = finish(ctx, es, env.scratch, ancestors(lower, env.ancestor))
+	}
+	if err == nil && above != nil {
+		dirs, err = stackDirs(ctx, lower, es)
+	}
+	if err != nil {
+		src.Close()
+		return res, err
+	}
+	return layerEntriesResult{sorted: es, src: src}, nil
 }
 
 // layerCacheKeys returns the layer cache and the layer's keys, or a nil

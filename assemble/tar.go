@@ -18,6 +18,14 @@ const (
 	opaqueMarker   = ".wh..wh..opq"
 )
 
+// Path limits of an entry name (a destination, a path in a copied tree or
+// an archive name): Linux's PATH_MAX, and a depth no real tree reaches.
+// They keep the work per name bounded.
+const (
+	maxNameLen = 4096
+	maxDepth   = 256
+)
+
 // header builds the tar header of e. It is the only place in ybuild that
 // makes a layer header, so every entry gets the same treatment: PAX format,
 // numeric owner from the spec, empty Uname/Gname, whole-second UTC mtime,
@@ -55,6 +63,9 @@ func normalise(p string) (string, error) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return "", fmt.Errorf("normalise %q: NUL byte: %w", p, ErrInvalidPath)
 	}
+	if len(p) > maxNameLen {
+		return "", fmt.Errorf("name of %d bytes (%.40q…): longer than %d bytes: %w: %w", len(p), p, maxNameLen, ErrInvalidPath, ErrLimit)
+	}
 	parts := strings.Split(p, "/")
 	out := parts[:0]
 	for _, c := range parts {
@@ -67,6 +78,9 @@ func normalise(p string) (string, error) {
 			return "", fmt.Errorf("normalise %q: names starting %q are reserved for whiteouts: %w", p, whiteoutPrefix, ErrInvalidPath)
 		}
 		out = append(out, c)
+	}
+	if len(out) > maxDepth {
+		return "", fmt.Errorf("name %.40q…: %d components, more than %d: %w: %w", p, len(out), maxDepth, ErrInvalidPath, ErrLimit)
 	}
 	return strings.Join(out, "/"), nil
 }
@@ -125,7 +139,7 @@ func writeContent(ctx context.Context, w io.Writer, e *entry, buf []byte, add fu
 		add(int64(n))
 		return err
 	}
-	f, err := os.Open(e.src)
+	f, err := openContent(e)
 	if err != nil {
 		return err
 	}
@@ -142,6 +156,15 @@ func writeContent(ctx context.Context, w io.Writer, e *entry, buf []byte, add fu
 		return fmt.Errorf("grew beyond %d bytes: %w", e.size, ErrSourceChanged)
 	}
 	return nil
+}
+
+// openContent opens a regular file's source: a walked file through the
+// spec directory's handle, checked (walk.go); a spooled file directly.
+func openContent(e *entry) (*os.File, error) {
+	if e.from != nil {
+		return e.from.open()
+	}
+	return os.Open(e.src)
 }
 
 // reportReader reports the bytes read through it to add.

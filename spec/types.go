@@ -93,6 +93,10 @@ type File struct {
 	Extract bool `yaml:"extract,omitempty" json:"extract,omitempty"`
 	// Exclude lists glob patterns (** allowed), relative to src, of files not to copy.
 	Exclude []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+	// Limits bound what extract unpacks; unset fields keep the defaults (4GiB, 1000000 entries).
+	Limits *ExtractLimits `yaml:"limits,omitempty" json:"limits,omitempty"`
+	// AllowDevices lets extract copy device nodes and FIFOs from the archive (refused by default).
+	AllowDevices bool `yaml:"allowDevices,omitempty" json:"allowDevices,omitempty"`
 	// Mode is the octal mode of the entry's files (or of the directory with dir: true), overriding the exec-bit rule.
 	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
 	// Attrs override the layer's for this entry.

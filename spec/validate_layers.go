@@ -86,6 +86,7 @@ func (v *validator) file(fp string, f File) {
 	for k, pat := range f.Exclude {
 		v.check(indexPath(fp+".exclude", k), pat, checkPattern)
 	}
+	v.extractOptions(fp, f)
 	v.check(fp+".mode", f.Mode, checkMode)
 	if f.Mode != "" && f.Symlink != "" {
 		v.fail(fp+".mode", "does not apply to a symlink")

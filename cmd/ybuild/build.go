@@ -218,6 +218,7 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		ForceIndex:     len(b.Platforms) > 0 && len(o.platforms) == 0,
 		SingleManifest: len(o.platforms) == 1 && !all,
 		LayerCacheDir:  layerCacheDir(o),
+		Skip:           ownPaths(work, writers),
 	})
 	return err
 }
