@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"archive/tar"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -182,8 +183,8 @@ func (c *collector) treeEntry(w treeWalk, d *dirHandle, name, rel string, fi fs.
 	case fs.ModeDir:
 		e.kind, e.meta = tar.TypeDir, w.s.a.dir(fi.ModTime())
 	case fs.ModeSymlink:
-		if e.linkname, err = d.readlink(name); err != nil {
-			return fmt.Errorf("src %s: %w", src, err)
+		if e.linkname, err = d.readlink(name); err != nil { // no longer the symlink listed
+			return fmt.Errorf("src %s: %w: %w", src, err, ErrSourceChanged)
 		}
 		e.kind, e.meta = tar.TypeSymlink, w.s.a.symlink(fi.ModTime())
 	case 0:
@@ -231,6 +232,9 @@ func (c *collector) resolve(src string) (string, error) {
 		return "", fmt.Errorf("src %q: %w", src, ErrEscape)
 	}
 	real, err := filepath.EvalSymlinks(p)
+	if errors.Is(err, syscall.EINVAL) { // a symlink that was not one any more when read
+		return "", fmt.Errorf("src: %w: %w", err, ErrSourceChanged)
+	}
 	if err != nil {
 		return "", fmt.Errorf("src: %w", err)
 	}
