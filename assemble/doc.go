@@ -13,15 +13,17 @@
 //   - layer.go: one layer, from spec entries to a blob (or a cache hit);
 //     layer_blob.go: the tar → compressor → hashes → file pipeline.
 //   - collect.go: spec entries (content, symlink, dir, delete, replace) to
-//     layer entries; copy.go: src files, trees and globs; extract.go:
-//     archives, spooled to disk.
+//     layer entries; copy.go: src files, trees and globs; walk.go: opening
+//     sources beneath the spec directory without following symlinks;
+//     extract.go: archives, spooled to disk, within limits.
 //   - attrs.go: the one place where an entry's owner, mode and mtime are
 //     decided (cascade, defaults, `mode:`, the executable-bit rule).
-//   - entries.go: merging, ordering, implicit ancestors, hardlinks; tar.go:
+//   - entries.go: merging, ordering, implicit ancestors, hardlinks;
+//     stack.go: the directories of a scratch build's lower layers; tar.go:
 //     the one tar header function, names, writing entries.
 //   - basedirs.go: attributes of base directories a layer replaces.
 //   - layer_cache_key.go: what a cached layer's key hashes;
-//     layer_cache.go: lookup, store and prune of the layer cache.
+//     layer_cache.go: lookup and store through package cache.
 //   - compress.go: compressors, decompression, layer media types.
 //   - config.go, config_container.go, config_env.go, history.go: the image
 //     config; manifest.go: manifests and the index.
