@@ -13,13 +13,14 @@ import (
 
 // collector walks the sources of one layer into a list of entries.
 type collector struct {
-	ctx   context.Context
-	env   layerEnv
-	root  string   // real path of env.dir
-	src   *os.Root // the spec directory, open while the layer is written
-	skip  []string // ybuild's own paths (Options.Skip), real
-	spool *spool   // extracted file contents
-	es    []entry
+	ctx    context.Context
+	env    layerEnv
+	root   string   // real path of env.dir
+	src    *os.Root // the spec directory, open while the layer is written
+	srcDir *os.File // the same directory as a file, for openat2
+	skip   []string // ybuild's own paths (Options.Skip), real
+	spool  *spool   // extracted file contents
+	es     []entry
 }
 
 // source is one spec entry being walked.
@@ -34,10 +35,10 @@ type source struct {
 
 // collect walks every source of l into an unsorted list of entries, in
 // spec order. It reads metadata only, except for archives, whose regular
-// files are spooled into sp. src is the spec directory (see specRoot);
-// the entries read from it until the layer is written.
-func collect(ctx context.Context, l spec.Layer, env layerEnv, root string, src *os.Root, sp *spool) ([]entry, error) {
-	c := &collector{ctx: ctx, env: env, root: root, src: src, skip: realPaths(env.Skip), spool: sp}
+// files are spooled into sp. sd is the spec directory (openSpecDir); the
+// entries read from it until the layer is written.
+func collect(ctx context.Context, l spec.Layer, env layerEnv, sd *specDir, sp *spool) ([]entry, error) {
+	c := &collector{ctx: ctx, env: env, root: sd.path, src: sd.root, srcDir: sd.dir, skip: realPaths(env.Skip), spool: sp}
 	for i, f := range l.Files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -56,20 +57,39 @@ func collect(ctx context.Context, l spec.Layer, env layerEnv, root string, src *
 	return c.es, nil
 }
 
-// specRoot returns the real path of the spec directory dir and opens it.
-func specRoot(dir string) (string, *os.Root, error) {
-	root, err := filepath.Abs(dir)
+// specDir is the spec directory, open: its real path, a root that never
+// leaves it, and the directory itself as a file.
+type specDir struct {
+	path string
+	root *os.Root
+	dir  *os.File
+}
+
+// openSpecDir resolves the spec directory dir and opens it.
+func openSpecDir(dir string) (*specDir, error) {
+	p, err := filepath.Abs(dir)
 	if err == nil {
-		root, err = filepath.EvalSymlinks(root)
+		p, err = filepath.EvalSymlinks(p)
 	}
 	if err != nil {
-		return "", nil, fmt.Errorf("spec dir: %w", err)
+		return nil, fmt.Errorf("spec dir: %w", err)
 	}
-	r, err := os.OpenRoot(root)
+	r, err := os.OpenRoot(p)
 	if err != nil {
-		return "", nil, fmt.Errorf("spec dir: %w", err)
+		return nil, fmt.Errorf("spec dir: %w", err)
 	}
-	return root, r, nil
+	d, err := r.Open(".")
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("spec dir: %w", err)
+	}
+	return &specDir{path: p, root: r, dir: d}, nil
+}
+
+// close closes the spec directory.
+func (sd *specDir) close() {
+	sd.dir.Close()
+	sd.root.Close()
 }
 
 // fileSpec walks one spec file entry.

@@ -13,8 +13,9 @@
 //   - layer.go: one layer, from spec entries to a blob (or a cache hit);
 //     layer_blob.go: the tar → compressor → hashes → file pipeline.
 //   - collect.go: spec entries (content, symlink, dir, delete, replace) to
-//     layer entries; copy.go: src files, trees and globs; walk.go: opening
-//     sources beneath the spec directory without following symlinks;
+//     layer entries; copy.go: src files, trees and globs; walk.go and
+//     open_linux.go: opening sources beneath the spec directory without
+//     following symlinks;
 //     extract.go: archives, spooled to disk, within limits.
 //   - attrs.go: the one place where an entry's owner, mode and mtime are
 //     decided (cascade, defaults, `mode:`, the executable-bit rule).

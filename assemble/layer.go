@@ -3,7 +3,6 @@ package assemble
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -124,11 +123,11 @@ func writeStacked(ctx context.Context, l spec.Layer, env layerEnv, below, above 
 // they read from, open until close.
 type layerEntriesResult struct {
 	sorted []entry
-	src    *os.Root
+	src    *specDir
 }
 
 // close closes the spec directory.
-func (r layerEntriesResult) close() { r.src.Close() }
+func (r layerEntriesResult) close() { r.src.close() }
 
 // layerEntries walks l's sources and returns its final, sorted entries,
 // setting above (when not nil) in every case.
@@ -137,11 +136,11 @@ func layerEntries(ctx context.Context, l spec.Layer, env layerEnv, sp *spool, be
 	if above != nil {
 		defer func() { above.set(dirs, err) }()
 	}
-	root, src, err := specRoot(env.dir)
+	src, err := openSpecDir(env.dir)
 	if err != nil {
 		return res, err
 	}
-	es, err := collect(ctx, l, env, root, src, sp)
+	es, err := collect(ctx, l, env, src, sp)
 	var lower map[string]meta
 	if err == nil {
 		lower, err = below.wait(ctx)
@@ -153,7 +152,7 @@ func layerEntries(ctx context.Context, l spec.Layer, env layerEnv, sp *spool, be
 		dirs, err = stackDirs(ctx, lower, es)
 	}
 	if err != nil {
-		src.Close()
+		src.close()
 		return res, err
 	}
 	return layerEntriesResult{sorted: es, src: src}, nil

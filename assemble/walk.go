@@ -16,9 +16,10 @@ import (
 // Directories are opened one component at a time from a handle on the spec
 // directory (os.Root: never leaving it) and each is checked to be the
 // directory the walk just listed (device and inode); files are opened
-// again through the same handle when their content is read and checked to
-// be the file the walk saw (device, inode and size). Any difference fails
-// the build with ErrSourceChanged.
+// again beneath the same directory when their content is read (on Linux
+// with openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, see open_linux.go) and
+// checked to be the file the walk saw (device, inode and size). Any
+// difference fails the build with ErrSourceChanged.
 
 // dirHandle is an open directory below the spec directory.
 type dirHandle struct{ r *os.Root }
@@ -124,6 +125,7 @@ func (c *collector) relative(p string) string {
 // content is written.
 type srcFile struct {
 	root     *os.Root // the spec directory
+	dir      *os.File // the same, as a directory file (openat2)
 	rel      string   // path below it, no symlinks when walked
 	dev, ino uint64
 	size     int64
@@ -132,13 +134,14 @@ type srcFile struct {
 // walked returns the srcFile of rel, seen as fi.
 func (c *collector) walked(rel string, fi fs.FileInfo) *srcFile {
 	dev, ino := devIno(fi)
-	return &srcFile{root: c.src, rel: rel, dev: dev, ino: ino, size: fi.Size()}
+	return &srcFile{root: c.src, dir: c.srcDir, rel: rel, dev: dev, ino: ino, size: fi.Size()}
 }
 
-// open opens the file again, without blocking on a FIFO that took its
-// place, and checks that it is the file the walk saw.
+// open opens the file again beneath the spec directory (openBeneath),
+// without blocking on a FIFO that took its place, and checks that it is the
+// file the walk saw.
 func (s *srcFile) open() (*os.File, error) {
-	f, err := s.root.OpenFile(s.rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	f, err := openBeneath(s.dir, s.root, s.rel)
 	if err != nil {
 		return nil, fmt.Errorf("open again: %w: %w", err, ErrSourceChanged)
 	}
@@ -154,6 +157,12 @@ func (s *srcFile) open() (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// openInRoot opens rel through root, never leaving it, not following a
+// final symlink and not blocking on a FIFO.
+func openInRoot(root *os.Root, rel string) (*os.File, error) {
+	return root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 }
 
 // sameFile reports whether a and b have the same device and inode.

@@ -59,13 +59,13 @@ func swapTree(t *testing.T) (ctx string, toLink, toDir func() error) {
 func TestSwapAfterWalkFailsTheBuild(t *testing.T) {
 	ctxDir, toLink, _ := swapTree(t)
 	env := testEnv(t, ctxDir)
-	root, src, err := specRoot(ctxDir)
+	sd, err := openSpecDir(ctxDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	defer sd.close()
 	l := spec.Layer{Files: []spec.File{{Src: "app", Dst: "/app/"}}}
-	es, err := collect(context.Background(), l, env, root, src, &spool{})
+	es, err := collect(context.Background(), l, env, sd, &spool{})
 	if err != nil {
 		t.Fatal(err)
 	}
