@@ -123,3 +123,23 @@ func (b blob) open(ctx context.Context) (io.ReadCloser, error) {
 	}
 	return nil, fmt.Errorf("blob %s: %w", b.desc.Digest, ErrUnknownBlob)
 }
+
+// Data is one in-memory blob of an image made by NewDataImage.
+type Data struct {
+	// Desc describes the blob.
+	Desc ocispec.Descriptor
+	// Bytes is its content.
+	Bytes []byte
+}
+
+// NewDataImage returns an image whose blobs all live in memory (an
+// artifact, a signature image, a referrers index): parts in push order,
+// then the top-level manifest or index raw, described by top.
+func NewDataImage(top ocispec.Descriptor, raw []byte, parts ...Data) *Image {
+	im := &Image{Desc: top}
+	for _, p := range parts {
+		im.add(blob{desc: p.Desc, data: p.Bytes})
+	}
+	im.add(blob{desc: top, data: raw})
+	return im
+}

@@ -11,6 +11,10 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
+// ScansDir is the subdirectory of the SBOM's layer scans (the files of a
+// layer blob, by its digest), which the build marks used on every read.
+const ScansDir = "scans"
+
 // PruneStats counts the files a cache prune removed and kept.
 type PruneStats struct {
 	// Removed and RemovedBytes count the files deleted.
@@ -24,8 +28,8 @@ type PruneStats struct {
 // Prune removes from the cache directory dir what was last written or used
 // before cutoff: layer records (storing a record again marks it used, so a
 // layer in use stays), then reference records and blobs that no remaining
-// layer record names, along with temporary files of that age left by
-// interrupted builds. Later builds rebuild or download what they need. It
+// layer record names, and SBOM layer scans (ScansDir), along with temporary
+// files of that age left by interrupted builds. Later builds rebuild or download what they need. It
 // reads no clock: the caller chooses cutoff.
 func Prune(dir string, cutoff time.Time) (PruneStats, error) {
 	var st PruneStats
@@ -44,7 +48,7 @@ func Prune(dir string, cutoff time.Time) (PruneStats, error) {
 			return st, fmt.Errorf("prune %s: %w", dir, err)
 		}
 	}
-	for _, sub := range []string{"refs", "blobs"} {
+	for _, sub := range []string{"refs", "blobs", ScansDir} {
 		err := walkFiles(filepath.Join(dir, sub), func(p string, d fs.DirEntry) error {
 			kept := sub == "blobs" && keep[digest.NewDigestFromEncoded(digest.Algorithm(filepath.Base(filepath.Dir(p))), d.Name())]
 			_, err := pruneFile(p, d, cutoff, kept, &st)

@@ -34,14 +34,23 @@ func (w *ociArchiveWriter) Holds() Holds {
 // Write writes a new archive holding img under its ref, replacing FILE
 // atomically.
 func (w *ociArchiveWriter) Write(ctx context.Context, img *assemble.Image) (Result, error) {
+	return w.write(ctx, img, nil)
+}
+
+// write writes the archive with img and the attachments atts.
+func (w *ociArchiveWriter) write(ctx context.Context, img *assemble.Image, atts []Attachment) (Result, error) {
 	ref := layoutRef(w.ref, w.opts.Tags)
-	idx, err := indexBytes(newIndex(entryFor(img.Desc, map[string]string{annotationRefName: ref})))
+	entries := []ocispec.Descriptor{entryFor(img.Desc, map[string]string{annotationRefName: ref})}
+	idx, err := indexBytes(newIndex(withAttached(entries, img, ref, atts)...))
 	if err != nil {
 		return Result{}, err
 	}
 	// Entries in name order: blobs/…, index.json, oci-layout.
 	err = writeArchive(w.path, func(a *archive) error {
 		if err := a.blobs(ctx, img, img.Blobs()); err != nil {
+			return err
+		}
+		if err := a.attachments(img, atts); err != nil {
 			return err
 		}
 		if err := a.file(indexFile, idx); err != nil {

@@ -17,4 +17,7 @@ type Options struct {
 	Registry *registry.Options
 	// Progress, if set, reports blob writes and uploads.
 	Progress resolve.Progress
+	// ReferrersTag makes registry pushes keep the referrers tag schema
+	// (sha256-<hex>) even where the registry has the referrers API.
+	ReferrersTag bool
 }

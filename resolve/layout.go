@@ -111,10 +111,11 @@ func pickRef(entries []ocispec.Descriptor, ref string, match refMatcher) (ocispe
 		return ocispec.Descriptor{}, fmt.Errorf("%w: index.json has no entries", ErrInvalidBase)
 	}
 	if ref == "" {
-		if sameImage(entries) {
-			return entries[0], nil // one image, maybe under several names
+		images := imageEntries(entries)
+		if sameImage(images) {
+			return images[0], nil // one image, maybe under several names
 		}
-		return ocispec.Descriptor{}, fmt.Errorf("%w: %d images, name one of: %s", ErrAmbiguous, len(entries), refList(entries))
+		return ocispec.Descriptor{}, fmt.Errorf("%w: %d images, name one of: %s", ErrAmbiguous, len(images), refList(images))
 	}
 	var found []ocispec.Descriptor
 	for _, d := range entries {
@@ -158,4 +159,22 @@ func refList(entries []ocispec.Descriptor) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// imageEntries drops the index.json entries that are attached to an image
+// rather than images: OCI 1.1 artifacts (SBOM, provenance) and cosign
+// signature and attestation images.
+func imageEntries(entries []ocispec.Descriptor) []ocispec.Descriptor {
+	var out []ocispec.Descriptor
+	for _, d := range entries {
+		kind := d.Annotations["kind"]
+		if d.ArtifactType != "" || kind == "dev.cosignproject.cosign/sigs" || kind == "dev.cosignproject.cosign/atts" {
+			continue
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return entries
+	}
+	return out
 }

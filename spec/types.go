@@ -34,6 +34,10 @@ type Build struct {
 	Compression Compression `yaml:"compression,omitempty" json:"compression,omitempty"`
 	// Tags name the image in outputs (docker-archive RepoTags, registry pushes).
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// SBOM attaches an SPDX 2.3 SBOM to every platform manifest (a referrer, not part of the image). The default is true; --sbom overrides it.
+	SBOM *bool `yaml:"sbom,omitempty" json:"sbom,omitempty"`
+	// Provenance attaches a SLSA v1.0 provenance statement to the image (a referrer, not part of the image). The default is true; --provenance overrides it.
+	Provenance *bool `yaml:"provenance,omitempty" json:"provenance,omitempty"`
 	// Outputs are where the image goes, image locations: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG], docker://REF. Relative paths are relative to the spec's directory.
 	Outputs []string `yaml:"outputs,omitempty" json:"outputs,omitempty"`
 

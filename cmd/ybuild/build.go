@@ -17,6 +17,7 @@ import (
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/sign"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -32,6 +33,7 @@ type buildOptions struct {
 	noCache   bool
 	registry  *registryFlags
 	flow      flowOptions
+	supply    supplyFlags
 }
 
 // addBuildFlags registers the build flags on cmd.
@@ -51,6 +53,7 @@ func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 	addRegistryFlags(fs, o.registry)
 	addPushFlags(fs, o.registry)
 	addFlowFlags(fs, &o.flow)
+	addSupplyFlags(fs, &o.supply)
 }
 
 // runBuild builds every spec named by -f and the arguments: one with the
@@ -84,6 +87,8 @@ type buildEnv struct {
 	prog   resolve.Progress
 	stderr io.Writer
 	bases  *baseMemo
+	// signer signs images and attestations (--sign-key), or nil.
+	signer *sign.Signer
 }
 
 // newBuildEnv reads the progress and registry flags.
@@ -96,7 +101,13 @@ func newBuildEnv(o *buildOptions, stderr io.Writer) (*buildEnv, error) {
 	if o.registry.cache() == "" && !o.noCache {
 		fmt.Fprintln(stderr, "ybuild: no cache directory (set --cache-dir, XDG_CACHE_HOME or HOME): building without the layer and blob cache")
 	}
-	return &buildEnv{reg: reg, prog: prog, stderr: stderr, bases: newBaseMemo()}, nil
+	env := &buildEnv{reg: reg, prog: prog, stderr: stderr, bases: newBaseMemo()}
+	if o.supply.signKey != "" {
+		if env.signer, err = loadSigner(o.supply.signKey); err != nil {
+			return nil, err
+		}
+	}
+	return env, nil
 }
 
 // specResult is what building one spec gave, also when it failed part way.
@@ -151,8 +162,12 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 		r.plan, err = planOutputs(ctx, r, writers, env.reg)
 		return r, err
 	}
+	sup, err := buildSupply(ctx, r, o, env)
+	if err != nil {
+		return r, err
+	}
 	for _, w := range writers {
-		res, err := w.Write(ctx, r.img)
+		res, err := sup.write(ctx, w, r.img, env.stderr)
 		if err != nil {
 			return r, fmt.Errorf("write %w", err) // output errors start with the destination
 		}

@@ -178,5 +178,8 @@ func cliLayoutIndex(t *testing.T, layout string) ocispec.Index {
 	if idx.SchemaVersion != 2 || !strings.Contains(string(data), "manifests") {
 		t.Fatalf("index.json is not an OCI index: %s", data)
 	}
+	// The attached SBOM and provenance (artifactType set) are not images;
+	// the supply-chain tests check them.
+	idx.Manifests = slices.DeleteFunc(idx.Manifests, func(d ocispec.Descriptor) bool { return d.ArtifactType != "" })
 	return idx
 }

@@ -21,6 +21,8 @@ type inspection struct {
 	Digest    digest.Digest     `json:"digest"`
 	Index     bool              `json:"index"`
 	Manifests []inspectManifest `json:"manifests"`
+	// Attached lists the SBOMs, provenance, signatures and attestations.
+	Attached []attached `json:"attached,omitempty"`
 }
 
 // inspectManifest is one platform's manifest in an inspection.
@@ -52,6 +54,9 @@ func newInspectCmd(stdout io.Writer) *cobra.Command {
 				return fmt.Errorf("inspect %s: %w", args[0], err)
 			}
 			in := newInspection(args[0], base)
+			if in.Attached, err = findAttached(cmd.Context(), args[0], base, reg.options(), subjectsOf(base), false); err != nil {
+				return fmt.Errorf("inspect %s: attachments: %w", args[0], err)
+			}
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetEscapeHTML(false)
@@ -102,6 +107,7 @@ func printInspection(w io.Writer, in inspection) error {
 		}
 		printConfig(w, m.Config)
 	}
+	printAttached(w, in.Attached)
 	return nil
 }
 

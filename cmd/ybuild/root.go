@@ -88,7 +88,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	addBuildFlags(build, bo)
-	root.AddCommand(build, newValidateCmd(stdout), newSchemaCmd(stdout), newInspectCmd(stdout), newCacheCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(build, newValidateCmd(stdout), newSchemaCmd(stdout), newInspectCmd(stdout), newSBOMCmd(stdout), newCacheCmd(stdout), newVersionCmd(stdout))
 	root.AddCommand(flowCommands(stdout, stderr)...)
 	markUsage(root)
 	return root

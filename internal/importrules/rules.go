@@ -49,6 +49,8 @@ var Rules = map[string]Rule{
 	"assemble": {Library: true, Imports: []string{"spec", "resolve", "cache", "imageio", "location", "internal/inputerr", "internal/blobfile"},
 		DenyImports: []string{"net", "net/http"}},
 	"output":                   {Library: true, Imports: []string{"assemble", "resolve", "registry", "imageio", "location", "internal/inputerr", "internal/blobfile"}},
+	"attest":                   {Library: true, Imports: []string{"assemble"}, DenyImports: []string{"net", "net/http"}},
+	"sign":                     {Library: true, Imports: []string{"assemble"}, DenyImports: []string{"net", "net/http"}},
 	"lock":                     {Library: true, Imports: []string{"internal/inputerr"}, DenyDeps: networkPackages},
 	"depfile":                  {Library: true, Imports: []string{"spec", "location"}, DenyDeps: networkPackages},
 	"imagediff":                {Library: true, Imports: []string{"assemble", "resolve", "imageio"}, DenyImports: []string{"net", "net/http"}},

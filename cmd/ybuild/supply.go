@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/spf13/pflag"
+
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/attest"
+	"github.com/ybuild/ybuild/internal/blobfile"
+	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/sign"
+	"github.com/ybuild/ybuild/spec"
+)
+
+// supplyFlags are the supply-chain flags of `ybuild build`.
+type supplyFlags struct {
+	sbom, provenance bool
+	signKey          string
+	referrersTag     bool
+	fs               *pflag.FlagSet
+}
+
+// addSupplyFlags registers --sbom, --provenance, --sign-key and --referrers-tag.
+func addSupplyFlags(fs *pflag.FlagSet, s *supplyFlags) {
+	s.fs = fs
+	fs.BoolVar(&s.sbom, "sbom", true, "attach an SPDX SBOM to every platform manifest (overrides the spec's sbom)")
+	fs.BoolVar(&s.provenance, "provenance", true, "attach a SLSA provenance statement (overrides the spec's provenance)")
+	fs.StringVar(&s.signKey, "sign-key", "", "sign the image and its attestations with this cosign private key (password from COSIGN_PASSWORD)")
+	fs.BoolVar(&s.referrersTag, "referrers-tag", false, "push referrers with the sha256-<hex> tag schema even where the registry has the referrers API")
+}
+
+// want resolves whether a document is wanted: the flag when given, else
+// the spec's field, else on. explicit reports an explicit request (flag or spec true).
+func (s *supplyFlags) want(flag string, flagValue bool, specValue *bool) (on, explicit bool) {
+	if s.fs != nil && s.fs.Changed(flag) {
+		return flagValue, flagValue
+	}
+	if specValue != nil {
+		return *specValue, *specValue
+	}
+	return true, false
+}
+
+// supply is what a build attaches to its image.
+type supply struct {
+	name       string
+	sboms      [][]byte // per platform manifest, in img.Manifests order
+	provenance []byte
+	atts       []output.Attachment
+	// explicit is set when the documents or signatures were asked for (a
+	// flag, or true in the spec), not only on by default: OCI archives then
+	// hold them and docker archives get them as files beside them.
+	explicit bool
+	// cacheDir keeps layer scans across builds ("" with --no-cache).
+	cacheDir string
+}
+
+// buildSupply makes the SBOMs, the provenance, their referrers and, with a
+// key, the cosign signatures and attestations of img.
+func buildSupply(ctx context.Context, r *specResult, o *buildOptions, env *buildEnv) (*supply, error) {
+	b, base, img, signer := r.spec, r.base, r.img, env.signer
+	wantSBOM, askedSBOM := o.supply.want("sbom", o.supply.sbom, b.SBOM)
+	wantProv, askedProv := o.supply.want("provenance", o.supply.provenance, b.Provenance)
+	s := &supply{name: imageRepo(b), explicit: askedSBOM || askedProv || signer != nil, cacheDir: layerCacheDir(o)}
+	if !wantSBOM && !wantProv && signer == nil {
+		return s, nil
+	}
+	created, err := imageCreated(img)
+	if err != nil {
+		return nil, err
+	}
+	var docs []attest.Document
+	if wantSBOM {
+		baseDocs := baseSBOMs(ctx, b, base, env.reg, env.stderr)
+		if docs, err = s.makeSBOMs(ctx, b, base, baseDocs, img, created); err != nil {
+			return nil, fmt.Errorf("sbom: %w", err)
+		}
+	}
+	if wantProv {
+		doc, err := s.makeProvenance(ctx, r, o)
+		if err != nil {
+			return nil, fmt.Errorf("provenance: %w", err)
+		}
+		docs = append(docs, doc)
+	}
+	for _, d := range docs {
+		art, err := attest.Referrer(d, created)
+		if err != nil {
+			return nil, err
+		}
+		subject := art.Subject
+		s.atts = append(s.atts, output.Attachment{Image: art.Image, Subject: &subject})
+	}
+	if signer != nil {
+		if err := s.sign(signer, img, docs); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// makeSBOMs scans each platform's new layers and returns one SBOM document
+// per platform manifest.
+func (s *supply) makeSBOMs(ctx context.Context, b *spec.Build, base *resolve.Base, baseDocs map[digest.Digest]*attest.BaseSBOM, img *assemble.Image, created time.Time) ([]attest.Document, error) {
+	var docs []attest.Document
+	scanned := map[digest.Digest]attest.Layer{} // platforms share layers without TARGET* args
+	for i, m := range img.Manifests {
+		in := attest.SBOMInput{Name: s.name, Manifest: m.Desc, Created: created, Tool: "ybuild-" + version()}
+		nBase := 0
+		if i < len(base.Images) {
+			nBase = len(base.Images[i].Manifest.Layers)
+			if base.Digest != "" { // not scratch
+				d := base.Images[i].Desc.Digest
+				in.Base = attest.Base{Ref: b.Base, Digest: d, SBOM: baseDocs[d]}
+			}
+		}
+		for _, l := range m.Layers[min(nBase, len(m.Layers)):] {
+			layer, ok := scanned[l.Digest]
+			if !ok {
+				var err error
+				if layer, err = scanLayer(ctx, img, l, s.cacheDir); err != nil {
+					return nil, err
+				}
+				scanned[l.Digest] = layer
+			}
+			in.Layers = append(in.Layers, layer)
+		}
+		data, err := attest.SBOM(in)
+		if err != nil {
+			return nil, err
+		}
+		s.sboms = append(s.sboms, data)
+		st, err := attest.SBOMStatement(s.name, m.Desc.Digest, data)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, attest.Document{Subject: m.Desc, MediaType: attest.MediaTypeSPDX, Data: data, Statement: st, PredicateType: attest.PredicateSPDX})
+	}
+	return docs, nil
+}
+
+// scanLayer lists the files of one new layer: the saved scan of the same
+// blob from the cache directory, else a read of the blob (ELF files are
+// spooled to the temporary directory, TMPDIR), saved for the next build.
+func scanLayer(ctx context.Context, img *assemble.Image, l ocispec.Descriptor, cacheDir string) (attest.Layer, error) {
+	if files, diffID, ok := loadScan(cacheDir, l.Digest); ok {
+		return attest.Layer{Desc: l, DiffID: diffID, Files: files}, nil
+	}
+	rc, err := img.Open(ctx, l)
+	if err != nil {
+		return attest.Layer{}, err
+	}
+	defer rc.Close()
+	files, diffID, err := attest.ScanBlob(ctx, rc, l.MediaType, os.TempDir())
+	if err != nil {
+		return attest.Layer{}, fmt.Errorf("layer %s: %w", l.Digest, err)
+	}
+	layer := attest.Layer{Desc: l, DiffID: diffID, Files: files}
+	saveScan(cacheDir, layer)
+	return layer, nil
+}
+
+// imageRepo is the image's name without tag: the first tag's repository,
+// else localhost/NAME.
+func imageRepo(b *spec.Build) string {
+	if len(b.Tags) > 0 {
+		if n, err := reference.ParseNormalizedNamed(b.Tags[0]); err == nil {
+			return n.Name()
+		}
+	}
+	name := b.Name
+	if name == "" {
+		name = "image"
+	}
+	return "localhost/" + name
+}
+
+// imageCreated reads the created time from the first manifest's config.
+func imageCreated(img *assemble.Image) (time.Time, error) {
+	if len(img.Manifests) == 0 {
+		return time.Time{}, errors.New("image has no manifests")
+	}
+	var cfg struct {
+		Created *time.Time `json:"created"`
+	}
+	if err := json.Unmarshal(img.Bytes(img.Manifests[0].Config), &cfg); err != nil {
+		return time.Time{}, fmt.Errorf("image config: %w", err)
+	}
+	if cfg.Created == nil {
+		return time.Unix(0, 0).UTC(), nil
+	}
+	return cfg.Created.UTC(), nil
+}
+
+// loadSigner reads a cosign private key, its password from COSIGN_PASSWORD.
+func loadSigner(path string) (*sign.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--sign-key: %w", err)}
+	}
+	s, err := sign.LoadKey(data, []byte(os.Getenv("COSIGN_PASSWORD")))
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--sign-key %s: %w", path, err)}
+	}
+	return s, nil
+}
+
+// write writes img to w with the attachments, or, for a docker archive
+// (which cannot hold them), writes the documents beside it when asked and
+// says so otherwise.
+func (s *supply) write(ctx context.Context, w output.Writer, img *assemble.Image, stderr io.Writer) (output.Result, error) {
+	aw, ok := w.(output.AttachWriter)
+	h := w.Holds()
+	// An OCI archive holding more than one index.json entry no longer loads
+	// with `podman load` or `skopeo ... oci-archive:FILE` without a ref, so
+	// it holds the attachments only when they are asked for explicitly.
+	archive := strings.HasPrefix(h.Dest, "oci-archive:")
+	if ok && len(s.atts) > 0 && (!archive || s.explicit) {
+		return aw.WriteAttached(ctx, img, s.atts)
+	}
+	res, err := w.Write(ctx, img)
+	if err != nil || len(s.atts) == 0 || (ok && !archive) {
+		return res, err
+	}
+	switch {
+	case archive:
+		fmt.Fprintf(stderr, "ybuild: %s: the SBOM, provenance and signatures are not in the archive (podman load and skopeo want one image in it); pass --sbom, --provenance or --sign-key explicitly to add them\n", h.Dest)
+	case !s.explicit:
+		fmt.Fprintf(stderr, "ybuild: %s: a docker archive cannot hold the SBOM and provenance; pass --sbom or --provenance to write them beside it (%s.sbom.spdx.json, %s.provenance.json)\n", h.Dest, h.Path, h.Path)
+	default:
+		return res, s.writeSideFiles(h)
+	}
+	return res, nil
+}
+
+// writeSideFiles writes FILE.sbom.spdx.json and FILE.provenance.json beside
+// a docker archive (one platform, so one SBOM).
+func (s *supply) writeSideFiles(w output.Holds) error {
+	write := func(path string, data []byte) error {
+		err := blobfile.WriteAtomic(path, 0o644, true, func(f *os.File) error {
+			_, err := f.Write(data)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", w.Dest, err)
+		}
+		return nil
+	}
+	if len(s.sboms) > 0 {
+		if err := write(w.Path+".sbom.spdx.json", s.sboms[0]); err != nil {
+			return err
+		}
+	}
+	if s.provenance != nil {
+		return write(w.Path+".provenance.json", s.provenance)
+	}
+	return nil
+}
