@@ -23,7 +23,7 @@ func init() { registerLocal(location.DockerArchive, openDockerArchive) }
 // oci-layout (Docker 25+) is read through index.json; otherwise manifest.json
 // is turned into a Docker schema2 manifest.
 func openDockerArchive(ctx context.Context, file, ref string, opts Options) (*Base, error) {
-	src, err := scanTar(file)
+	src, err := scanTar(ctx, file)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func openDockerArchive(ctx context.Context, file, ref string, opts Options) (*Ba
 
 // fromDockerLayout opens a Docker 25+ archive through its index.json.
 func fromDockerLayout(ctx context.Context, src *tarSource, ref string, opts Options) (*Base, error) {
-	idx, err := readLayoutIndex(src)
+	idx, err := readLayoutIndex(ctx, src)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +49,9 @@ func fromDockerLayout(ctx context.Context, src *tarSource, ref string, opts Opti
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
 	b, err := newBase(ctx, normalizeName(entry.Annotations[annotationImageName]), entry, src, opts)
+	if err == nil {
+		err = checkLayers(src, b)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
@@ -87,7 +90,7 @@ func normalizeName(name string) string {
 // fromManifestJSON opens a legacy docker-save archive: the chosen
 // manifest.json entry becomes a synthesized Docker schema2 manifest.
 func fromManifestJSON(ctx context.Context, src *tarSource, ref string, opts Options) (*Base, error) {
-	data, err := src.readFile("manifest.json")
+	data, err := src.readFile(ctx, "manifest.json")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: neither oci-layout nor manifest.json: %w", ErrInvalidBase, src, err)
 	}
@@ -99,7 +102,7 @@ func fromManifestJSON(ctx context.Context, src *tarSource, ref string, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
-	top, err := synthesize(src, e)
+	top, err := synthesize(ctx, src, e)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
@@ -148,9 +151,12 @@ func pickDockerEntry(entries []imageio.DockerArchiveEntry, ref string) (imageio.
 
 // synthesize builds a schema2 manifest for a manifest.json entry (OCI when a
 // layer is zstd), registers its blobs with src and returns its descriptor.
-func synthesize(src *tarSource, e imageio.DockerArchiveEntry) (ocispec.Descriptor, error) {
+func synthesize(ctx context.Context, src *tarSource, e imageio.DockerArchiveEntry) (ocispec.Descriptor, error) {
+	if len(e.Layers) > MaxLayers {
+		return ocispec.Descriptor{}, fmt.Errorf("%w: manifest.json entry has %d layers, more than %d", ErrInvalidBase, len(e.Layers), MaxLayers)
+	}
 	cfgName := cleanName(e.Config)
-	cfg, err := src.readFile(cfgName)
+	cfg, err := src.readFile(ctx, cfgName)
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("%w: config: %w", ErrInvalidBase, err)
 	}
@@ -162,7 +168,7 @@ func synthesize(src *tarSource, e imageio.DockerArchiveEntry) (ocispec.Descripto
 	m.Config = ocispec.Descriptor{MediaType: imageio.MediaTypeDockerConfig, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
 	src.names[m.Config.Digest] = cfgName
 	for _, l := range e.Layers {
-		d, err := hashLayer(src, cleanName(l))
+		d, err := hashLayer(ctx, src, cleanName(l))
 		if err != nil {
 			return ocispec.Descriptor{}, err
 		}
@@ -185,7 +191,7 @@ func synthesize(src *tarSource, e imageio.DockerArchiveEntry) (ocispec.Descripto
 }
 
 // hashLayer digests a layer file and sniffs its compression.
-func hashLayer(src *tarSource, name string) (ocispec.Descriptor, error) {
+func hashLayer(ctx context.Context, src *tarSource, name string) (ocispec.Descriptor, error) {
 	r, err := src.open(name)
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -195,7 +201,7 @@ func hashLayer(src *tarSource, name string) (ocispec.Descriptor, error) {
 	var magic [imageio.MagicLen]byte
 	n, _ := io.ReadFull(r, magic[:])
 	h.Write(magic[:n])
-	size, err := io.Copy(h, r)
+	size, err := io.Copy(h, ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("layer %s: %w", name, err)
 	}
@@ -207,20 +213,6 @@ func hashLayer(src *tarSource, name string) (ocispec.Descriptor, error) {
 		mt = imageio.MediaTypeDockerLayerZstd
 	}
 	return ocispec.Descriptor{MediaType: mt, Digest: digest.NewDigest(digest.SHA256, h), Size: size + int64(n)}, nil
-}
-
-// checkDiffIDCount fails unless the config lists one diff_id per layer.
-func checkDiffIDCount(cfg []byte, layers int) error {
-	var c struct {
-		RootFS ocispec.RootFS `json:"rootfs"`
-	}
-	if err := json.Unmarshal(cfg, &c); err != nil {
-		return fmt.Errorf("%w: parse config: %w", ErrInvalidBase, err)
-	}
-	if len(c.RootFS.DiffIDs) != layers {
-		return fmt.Errorf("%w: config has %d diff_ids for %d layers", ErrInvalidBase, len(c.RootFS.DiffIDs), layers)
-	}
-	return nil
 }
 
 // hasZstd reports whether a layer is zstd-compressed.

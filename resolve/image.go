@@ -38,6 +38,9 @@ func parseImage(ctx context.Context, src BlobSource, desc ocispec.Descriptor, da
 	if desc.MediaType == "" {
 		desc.MediaType = m.MediaType
 	}
+	if len(m.Layers) > MaxLayers {
+		return Image{}, fmt.Errorf("manifest %s: %w: %d layers, more than %d", desc.Digest, ErrInvalidBase, len(m.Layers), MaxLayers)
+	}
 	if m.Layers == nil {
 		m.Layers = []ocispec.Descriptor{}
 	}
@@ -48,6 +51,9 @@ func parseImage(ctx context.Context, src BlobSource, desc ocispec.Descriptor, da
 	p, err := parsePlatform(cfg)
 	if err != nil {
 		return Image{}, fmt.Errorf("config %s: %w", m.Config.Digest, err)
+	}
+	if err := checkConsistent(m, cfg); err != nil {
+		return Image{}, fmt.Errorf("manifest %s: %w", desc.Digest, err)
 	}
 	if desc.Platform != nil {
 		p = *desc.Platform

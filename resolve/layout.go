@@ -28,7 +28,7 @@ func openLayout(ctx context.Context, dir, ref string, opts Options) (*Base, erro
 
 // openOCIArchive opens oci-archive:FILE[:REF], reading blobs in place.
 func openOCIArchive(ctx context.Context, file, ref string, opts Options) (*Base, error) {
-	src, err := scanTar(file)
+	src, err := scanTar(ctx, file)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func openOCIArchive(ctx context.Context, file, ref string, opts Options) (*Base,
 // fromLayout checks the layout, picks the index.json entry ref names and
 // opens it.
 func fromLayout(ctx context.Context, l layoutFS, ref string, opts Options) (*Base, error) {
-	idx, err := readLayoutIndex(l)
+	idx, err := readLayoutIndex(ctx, l)
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +47,9 @@ func fromLayout(ctx context.Context, l layoutFS, ref string, opts Options) (*Bas
 		return nil, fmt.Errorf("%s: %w", l, err)
 	}
 	b, err := newBase(ctx, layoutName(entry), entry, l, opts)
+	if err == nil {
+		err = checkLayers(l, b)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l, err)
 	}
@@ -73,9 +76,9 @@ func layoutName(d ocispec.Descriptor) string {
 }
 
 // readLayoutIndex checks oci-layout and parses index.json.
-func readLayoutIndex(l layoutFS) (ocispec.Index, error) {
+func readLayoutIndex(ctx context.Context, l layoutFS) (ocispec.Index, error) {
 	var idx ocispec.Index
-	data, err := l.readFile(ocispec.ImageLayoutFile)
+	data, err := l.readFile(ctx, ocispec.ImageLayoutFile)
 	if err != nil {
 		return idx, fmt.Errorf("%w: %s: no oci-layout file: %w", ErrInvalidBase, l, err)
 	}
@@ -83,7 +86,7 @@ func readLayoutIndex(l layoutFS) (ocispec.Index, error) {
 	if err := json.Unmarshal(data, &lay); err != nil || lay.Version != layoutVersion {
 		return idx, fmt.Errorf("%w: %s: oci-layout is not {\"imageLayoutVersion\":\"1.0.0\"}", ErrInvalidBase, l)
 	}
-	data, err = l.readFile(ocispec.ImageIndexFile)
+	data, err = l.readFile(ctx, ocispec.ImageIndexFile)
 	if err != nil {
 		return idx, fmt.Errorf("%w: %s: %w", ErrInvalidBase, l, err)
 	}

@@ -10,21 +10,20 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-
-	"github.com/ybuild/ybuild/imageio"
 )
-
-// maxJSON bounds the size of manifests, indexes and configs read into memory.
-const maxJSON = 32 << 20
 
 // layoutFS is an OCI layout (directory or archive): verified blobs plus the
 // files at its root.
 type layoutFS interface {
 	BlobSource
-	// readFile returns a file at the layout's root (oci-layout, index.json).
-	readFile(name string) ([]byte, error)
+	// readFile returns a small file at the layout's root (oci-layout,
+	// index.json), at most maxJSON bytes.
+	readFile(ctx context.Context, name string) ([]byte, error)
 	// String names the layout in errors.
 	String() string
+	// check fails unless desc's blob is present as a regular file of
+	// desc's size (its content is verified when it is read).
+	check(desc ocispec.Descriptor) error
 }
 
 // dirSource reads blobs from an OCI layout directory.
@@ -42,34 +41,64 @@ func (s *dirSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadC
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, err := imageio.BlobPath(desc.Digest)
+	p, err := localBlobPath(desc.Digest)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(s.root, filepath.FromSlash(p)))
+	f, _, err := openLayoutFile(s.root, p)
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w: %w", desc.Digest, ErrInvalidBase, err)
 	}
-	return imageio.Verify(f, desc)
+	return verifyLocal(readCloser{ctxReader{ctx: ctx, r: f}, f}, desc)
 }
 
-// Path returns the blob's file when it exists with the descriptor's size
-// (its digest is not checked here), else "".
+// Path returns the blob's file when it is a regular file inside the layout
+// with the descriptor's size (its digest is not checked here), else "".
 func (s *dirSource) Path(desc ocispec.Descriptor) string {
-	p, err := imageio.BlobPath(desc.Digest)
+	p, err := localBlobPath(desc.Digest)
 	if err != nil {
 		return ""
 	}
-	p = filepath.Join(s.root, filepath.FromSlash(p))
-	fi, err := os.Stat(p)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() != desc.Size {
+	f, fi, err := openLayoutFile(s.root, p)
+	if err != nil {
 		return ""
 	}
-	return p
+	f.Close()
+	full := filepath.Join(s.root, filepath.FromSlash(p))
+	if lfi, err := os.Lstat(full); err != nil || !os.SameFile(fi, lfi) || fi.Size() != desc.Size {
+		return "" // a symlink (even within the layout) or another size
+	}
+	return full
 }
 
-func (s *dirSource) readFile(name string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(s.root, name))
+func (s *dirSource) readFile(ctx context.Context, name string) ([]byte, error) {
+	f, _, err := openLayoutFile(s.root, name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readSmall(ctx, f, name)
+}
+
+func (s *dirSource) check(desc ocispec.Descriptor) error {
+	p, err := localBlobPath(desc.Digest)
+	if err != nil {
+		return err
+	}
+	f, fi, err := openLayoutFile(s.root, p)
+	if err != nil {
+		return fmt.Errorf("blob %s: %w: %w", desc.Digest, ErrInvalidBase, err)
+	}
+	f.Close()
+	return checkSize(desc, fi.Size())
+}
+
+// checkSize fails unless a blob file's size is the descriptor's.
+func checkSize(desc ocispec.Descriptor, size int64) error {
+	if size != desc.Size {
+		return fmt.Errorf("blob %s: %w: %d bytes, the descriptor says %d", desc.Digest, ErrInvalidBase, size, desc.Size)
+	}
+	return nil
 }
 
 // String names the directory.
@@ -99,11 +128,11 @@ func (s *tarSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadC
 		return nil, err
 	}
 	if data, ok := s.mem[desc.Digest]; ok {
-		return imageio.Verify(io.NopCloser(bytes.NewReader(data)), desc)
+		return verifyLocal(io.NopCloser(bytes.NewReader(data)), desc)
 	}
 	name, ok := s.names[desc.Digest]
 	if !ok {
-		p, err := imageio.BlobPath(desc.Digest)
+		p, err := localBlobPath(desc.Digest)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +142,43 @@ func (s *tarSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadC
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w", desc.Digest, err)
 	}
-	return imageio.Verify(r, desc)
+	return verifyLocal(r, desc)
+}
+
+func (s *tarSource) check(desc ocispec.Descriptor) error {
+	if data, ok := s.mem[desc.Digest]; ok {
+		return checkSize(desc, int64(len(data)))
+	}
+	name, ok := s.names[desc.Digest]
+	if !ok {
+		p, err := localBlobPath(desc.Digest)
+		if err != nil {
+			return err
+		}
+		name = p
+	}
+	m, ok := s.members[name]
+	if !ok {
+		return fmt.Errorf("blob %s: %w: no %s in archive", desc.Digest, ErrInvalidBase, name)
+	}
+	return checkSize(desc, m.size)
+}
+
+// checkLayers checks that every layer of b's images is present in l with
+// its size, so that a missing, truncated or special-file layer is refused
+// before anything is built. Foreign layers may be absent.
+func checkLayers(l layoutFS, b *Base) error {
+	for _, im := range b.Images {
+		for _, d := range im.Manifest.Layers {
+			if isForeign(d.MediaType) {
+				continue
+			}
+			if err := l.check(d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // open returns a reader of one member.
@@ -122,14 +187,14 @@ func (s *tarSource) open(name string) (io.ReadCloser, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s: no %s in archive", ErrInvalidBase, s.file, name)
 	}
-	f, err := os.Open(s.file)
+	f, _, err := openRegularFile(s.file)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidBase, err)
 	}
 	return readCloser{io.NewSectionReader(f, m.off, m.size), f}, nil
 }
 
-func (s *tarSource) readFile(name string) ([]byte, error) {
+func (s *tarSource) readFile(ctx context.Context, name string) ([]byte, error) {
 	m, ok := s.members[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
@@ -142,7 +207,7 @@ func (s *tarSource) readFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer r.Close()
-	return io.ReadAll(r)
+	return readSmall(ctx, r, name)
 }
 
 // String names the archive.
@@ -171,7 +236,7 @@ func readBlob(ctx context.Context, src BlobSource, desc ocispec.Descriptor) ([]b
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(rc)
+	data, err := readSmall(ctx, rc, "blob "+desc.Digest.String())
 	if cerr := rc.Close(); err == nil {
 		err = cerr
 	}

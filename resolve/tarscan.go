@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +15,8 @@ import (
 
 // scanTar indexes the regular files of a tar archive by cleaned name,
 // recording where each one's data starts, without extracting anything.
-func scanTar(file string) (*tarSource, error) {
-	f, err := os.Open(file)
+func scanTar(ctx context.Context, file string) (*tarSource, error) {
+	f, _, err := openRegularFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidBase, err)
 	}
@@ -26,6 +27,9 @@ func scanTar(file string) (*tarSource, error) {
 	members := map[string]member{}
 	tr := tar.NewReader(f)
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break

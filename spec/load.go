@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -26,9 +25,9 @@ type LoadOptions struct {
 // spec matches ErrInvalid; several problems come back together, joined and
 // sorted by position.
 func Load(path string, opts LoadOptions) (*Build, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSpec(path)
 	if err != nil {
-		msg := err.Error()
+		msg := "cannot read spec: " + err.Error()
 		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 			msg = "cannot read spec: " + pe.Err.Error()
 		}
