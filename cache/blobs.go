@@ -8,6 +8,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/internal/filelock"
 )
 
 // Writer is a temp file in the cache that becomes the blob on Commit. It is
@@ -34,7 +35,7 @@ func (c *Cache) Writer(desc ocispec.Descriptor) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".tmp-"+desc.Digest.Encoded()[:12]+"-*")
+	f, err := filelock.CreateTemp(dir, ".tmp-"+desc.Digest.Encoded()[:12]+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
@@ -44,18 +45,21 @@ func (c *Cache) Writer(desc ocispec.Descriptor) (*Writer, error) {
 // Write writes to the temp file.
 func (w *Writer) Write(p []byte) (int, error) { return w.f.Write(p) }
 
-// Commit closes the temp file and renames it into place, read-only.
+// Commit renames the temp file into place, read-only, and closes it; it
+// stays locked (see filelock.CreateTemp) until it has its final name, so
+// that Sweep never takes a live build's partial blob for a dead one's.
 func (w *Writer) Commit() error {
-	if err := w.f.Close(); err != nil {
-		_ = os.Remove(w.f.Name())
-		return fmt.Errorf("cache: %w", err)
+	err := w.f.Chmod(0o444)
+	if err == nil {
+		err = os.Rename(w.f.Name(), w.dst)
 	}
-	if err := os.Chmod(w.f.Name(), 0o444); err != nil {
+	if err != nil {
 		_ = os.Remove(w.f.Name())
-		return fmt.Errorf("cache: %w", err)
 	}
-	if err := os.Rename(w.f.Name(), w.dst); err != nil {
-		_ = os.Remove(w.f.Name())
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/blobfile"
+	"github.com/ybuild/ybuild/internal/filelock"
 	"github.com/ybuild/ybuild/location"
 )
 
@@ -47,10 +48,11 @@ func (w *layoutWriter) Write(ctx context.Context, img *assemble.Image) (Result, 
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
 	}
-	if exists {
-		err = updateLayout(ctx, w.dir, img, ref)
-	} else {
+	if !exists {
 		err = newLayout(ctx, w.dir, img, ref)
+	}
+	if exists || errors.Is(err, errLayoutAppeared) {
+		err = updateLayout(ctx, w.dir, img, ref)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
@@ -85,14 +87,16 @@ func newLayout(ctx context.Context, dir string, img *assemble.Image, ref string)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	held, err := filelock.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
 	if err != nil {
 		return err
 	}
+	tmp := held.Path
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)
 		}
+		held.Close() // after the rename: a sweep sees the temporary directory locked
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
@@ -108,17 +112,40 @@ func newLayout(ctx context.Context, dir string, img *assemble.Image, ref string)
 		return err
 	}
 	os.Remove(dir) // an empty directory; rename would replace it anyway
-	return os.Rename(tmp, dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		if ok, _ := isLayout(dir); ok {
+			return errLayoutAppeared // a concurrent build made it first
+		}
+		return err
+	}
+	return nil
 }
 
-// updateLayout writes the blobs into an existing layout, then replaces
-// index.json with one whose entry for ref is img.
-func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref string) error {
-	idx, err := readIndex(dir)
+// errLayoutAppeared is newLayout's answer when a concurrent build created
+// the layout first: the image is then added to it by updateLayout.
+var errLayoutAppeared = errors.New("layout created concurrently")
+
+// updateLayout writes the blobs into an existing layout, then, holding
+// the layout's lock (see lockIndex), replaces index.json with one whose
+// entry for ref is img: concurrent builds writing other refs keep theirs.
+func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref string) (err error) {
+	if _, err := readIndex(dir); err != nil {
+		return err // not a complete layout: write nothing into it
+	}
+	if err := writeBlobs(ctx, dir, img); err != nil {
+		return err
+	}
+	unlock, err := lockIndex(ctx, dir)
 	if err != nil {
 		return err
 	}
-	if err := writeBlobs(ctx, dir, img); err != nil {
+	defer func() {
+		if uerr := unlock(); err == nil {
+			err = uerr
+		}
+	}()
+	idx, err := readIndex(dir)
+	if err != nil {
 		return err
 	}
 	idx.Manifests = replaceRef(idx.Manifests, entryFor(img.Desc, map[string]string{annotationRefName: ref}), ref)

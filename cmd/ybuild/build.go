@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/filelock"
 	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/lock"
 	"github.com/ybuild/ybuild/output"
@@ -154,6 +155,9 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 				r.outPaths = append(r.outPaths, p)
 			}
 		}
+		if !o.flow.dryRun {
+			reclaimStale(ctx, writers, o.registry.cache())
+		}
 	}
 	if err := assembleImage(ctx, r, o, env, writers); err != nil || o.flow.assembleOnly {
 		return r, err
@@ -217,13 +221,15 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 	if !o.flow.dryRun && !o.flow.assembleOnly {
 		parent, made = workParent(writers)
 	}
-	work, err := os.MkdirTemp(parent, ".ybuild-work-")
+	held, err := filelock.MkdirTemp(parent, workPrefix+"*")
 	if err != nil {
 		removeEmpty(made)
 		return fmt.Errorf("work directory: %w", err)
 	}
+	work := held.Path
 	r.cleanup = func() {
 		os.RemoveAll(work)
+		held.Close()      // locked until removed: other builds' sweeps leave it alone
 		removeEmpty(made) // a failed build leaves no new directory behind
 	}
 	r.img, err = assemble.Build(ctx, b, base, assemble.Options{

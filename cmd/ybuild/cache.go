@@ -35,11 +35,12 @@ func newCachePruneCmd(stdout io.Writer) *cobra.Command {
 		Short: "Remove cached layers and blobs not used recently",
 		Long: "Removes the layers not used within --older-than (default 720h, 30 days),\n" +
 			"and the base blobs and references written before then that no remaining\n" +
-			"layer needs. Later builds rebuild or download what they need. Do not run it\n" +
-			"while builds use the same cache.",
+			"layer needs, and, whatever their age, the partial files of killed builds.\n" +
+			"Later builds rebuild or download what they need. Do not run it while builds\n" +
+			"use the same cache.",
 		Example: "  ybuild cache prune\n  ybuild cache prune --older-than 168h\n  ybuild cache prune --all",
 		Args:    cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			if olderThan < 0 {
 				return usageError{errors.New("--older-than must not be negative")}
 			}
@@ -53,10 +54,16 @@ func newCachePruneCmd(stdout io.Writer) *cobra.Command {
 			if all {
 				cutoff = time.Now().Add(24 * time.Hour) // everything, even files written just now
 			}
+			swept, err := cache.Sweep(cmd.Context(), dir) // killed builds' partial files, whatever their age
+			if err != nil {
+				return err
+			}
 			st, err := cache.Prune(dir, cutoff)
 			if err != nil {
 				return err
 			}
+			st.Removed += swept.Removed
+			st.RemovedBytes += swept.Bytes
 			_, err = fmt.Fprintf(stdout, "%s: removed %d files (%s), kept %d (%s)\n",
 				dir, st.Removed, humanBytes(st.RemovedBytes), st.Kept, humanBytes(st.KeptBytes))
 			return err

@@ -17,6 +17,10 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	if spec := os.Getenv(holdEnv); spec != "" {
+		runHolder(spec)
+		return
+	}
 	dir, err := os.MkdirTemp("", "ybuild-test-cache-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -15,6 +15,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/internal/filelock"
 )
 
 // Verify reports whether path is a regular file holding exactly desc's
@@ -73,16 +74,20 @@ func LinkReplace(src, path string) error {
 // WriteAtomic creates path through a temporary file in the same directory:
 // write fills it, it gets mode perm (whatever the umask) and, with sync,
 // is flushed to disk; it is renamed into place only when all of that
-// succeeded, and removed otherwise.
+// succeeded, and removed otherwise. The temporary file stays locked until
+// it is renamed (see filelock.CreateTemp), so that a sweep by another
+// build removes it only after this process died.
 func WriteAtomic(path string, perm fs.FileMode, sync bool, write func(f *os.File) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := filelock.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
 			os.Remove(f.Name())
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
 	}()
 	if err = write(f); err != nil {
@@ -95,9 +100,6 @@ func WriteAtomic(path string, perm fs.FileMode, sync bool, write func(f *os.File
 		if err = f.Sync(); err != nil {
 			return err
 		}
-	}
-	if err = f.Close(); err != nil {
-		return err
 	}
 	return os.Rename(f.Name(), path)
 }

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ybuild/ybuild/internal/filelock"
+)
+
+// holdEnv makes the test binary a holder (see runHolder): it creates a
+// locked temporary file or directory like a build does, says where on
+// stdout, and waits to be killed.
+const holdEnv = "YBUILD_TEST_HOLD"
+
+// runHolder creates, per "file:DIR:PATTERN" or "dir:DIR:PATTERN" in the
+// holdEnv value (comma-separated), a locked temporary file (with some
+// content) or directory, prints each path and sleeps.
+func runHolder(spec string) {
+	for _, item := range strings.Split(spec, ",") {
+		parts := strings.SplitN(item, ":", 3)
+		var path string
+		switch parts[0] {
+		case "file":
+			f, err := filelock.CreateTemp(parts[1], parts[2])
+			if err != nil {
+				panic(err)
+			}
+			f.WriteString("partial")
+			path = f.Name()
+		case "dir":
+			d, err := filelock.MkdirTemp(parts[1], parts[2])
+			if err != nil {
+				panic(err)
+			}
+			os.WriteFile(filepath.Join(d.Path, "spool"), []byte("partial"), 0o644)
+			path = d.Path
+		}
+		os.Stdout.WriteString(path + "\n")
+	}
+	time.Sleep(time.Hour)
+}
+
+// holder is a running holder process and the paths it holds.
+type holder struct {
+	cmd   *exec.Cmd
+	paths []string
+}
+
+// startHolder runs a holder for items and waits for its paths.
+func startHolder(t *testing.T, items ...string) *holder {
+	t.Helper()
+	cmd := exec.Command(testExecutable(t))
+	cmd.Env = append(os.Environ(), holdEnv+"="+strings.Join(items, ","))
+	stdout, err := cmd.StdoutPipe()
+	cliMust(t, err)
+	cliMust(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	h := &holder{cmd: cmd}
+	sc := bufio.NewScanner(stdout)
+	for range items {
+		if !sc.Scan() {
+			t.Fatalf("holder ended early: %v", sc.Err())
+		}
+		h.paths = append(h.paths, sc.Text())
+	}
+	return h
+}
+
+// kill9 sends SIGKILL and waits for the process to end.
+func (h *holder) kill9(t *testing.T) {
+	t.Helper()
+	cliMust(t, h.cmd.Process.Signal(syscall.SIGKILL))
+	h.cmd.Wait()
+}
+
+// TestReclaimKilledBuilds leaves behind, from real processes killed with
+// SIGKILL, every kind of junk a killed build leaves (a work directory
+// with an extract spool, a partial archive and a partial layout directory
+// beside the outputs, a partial index.json and blob inside the existing
+// layout, a partial cache blob and cache record), plus the same from a
+// process that is still alive, and a real ybuild killed while writing its
+// layer. The next build removes exactly the dead ones; `cache prune`
+// removes a dead partial cache blob whatever its age and keeps a live one.
+func TestReclaimKilledBuilds(t *testing.T) {
+	root := t.TempDir()
+	out, cache := filepath.Join(root, "out"), filepath.Join(root, "cache")
+	spec := filepath.Join(root, "spec", "build.yaml")
+	e2eWriteFiles(t, filepath.Join(root, "spec"), map[string]string{"build.yaml": interruptSpec, "small.txt": "small\n"})
+	layout, archive := filepath.Join(out, "layout"), filepath.Join(out, "image.tar")
+	args := []string{"-f", spec, "--progress", "quiet", "--cache-dir", cache, "-o", "oci:" + layout, "-o", "oci-archive:" + archive}
+	e2eBuild(t, args...)
+	blobs := filepath.Join(cache, "blobs", "sha256")
+	cliMust(t, os.MkdirAll(blobs, 0o755))
+	items := []string{
+		"dir:" + out + ":.ybuild-work-*",
+		"file:" + out + ":.image.tar.tmp-*",
+		"dir:" + out + ":.layout.tmp-*",
+		"file:" + layout + ":.index.json.tmp-*",
+		"file:" + filepath.Join(layout, "blobs", "sha256") + ":.0123abcd.tmp-*",
+		"file:" + blobs + ":.tmp-0123456789ab-*",
+		"file:" + filepath.Join(cache, "layers") + ":.abc.json.tmp-*",
+	}
+	cliMust(t, os.MkdirAll(filepath.Join(cache, "layers"), 0o755))
+	dead, live := startHolder(t, items...), startHolder(t, items...)
+	dead.kill9(t)
+	for _, p := range dead.paths {
+		if _, err := os.Lstat(p); err != nil {
+			t.Fatalf("the killed holder left no %s: %v", p, err)
+		}
+	}
+	killedWork := killBuildInLayer(t, root, args) // its start sweeps too
+
+	e2eBuild(t, args...)
+	for _, p := range append(dead.paths, killedWork) {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s of a killed build is still there after the next build", p)
+		}
+	}
+	for _, p := range live.paths {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s of a live build was removed: %v", p, err)
+		}
+	}
+
+	deadBlob := startHolder(t, "file:"+blobs+":.tmp-ba5eba11ba5e-*")
+	deadBlob.kill9(t)
+	res := cliRun("cache", "prune", "--cache-dir", cache)
+	if res.code != 0 {
+		t.Fatalf("cache prune: exit %d: %s", res.code, res.stderr)
+	}
+	if _, err := os.Lstat(deadBlob.paths[0]); err == nil {
+		t.Errorf("cache prune kept %s of a killed build", deadBlob.paths[0])
+	}
+	if _, err := os.Lstat(live.paths[5]); err != nil {
+		t.Errorf("cache prune removed %s of a live build: %v", live.paths[5], err)
+	}
+}
+
+// killBuildInLayer starts a build of a large file, kills it with SIGKILL
+// while it writes its layer and returns the work directory it left.
+func killBuildInLayer(t *testing.T, root string, args []string) string {
+	t.Helper()
+	writeRandom(t, filepath.Join(root, "spec", "big.bin"), 64<<20)
+	cmd := exec.Command(testExecutable(t), append(args, "--arg", "SRC=big.bin")...)
+	cmd.Env = append(os.Environ(), "YBUILD_TEST_MAIN=1")
+	cliMust(t, cmd.Start())
+	defer cmd.Wait()
+	pattern := filepath.Join(root, "out", workPrefix+"*", "sha256", ".layer-*.tmp")
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+			cliMust(t, cmd.Process.Signal(syscall.SIGKILL))
+			cmd.Wait()
+			work := filepath.Dir(filepath.Dir(m[0]))
+			if _, err := os.Lstat(work); err != nil {
+				t.Fatalf("the killed build left no work directory: %v", err)
+			}
+			return work
+		}
+	}
+	t.Fatal("the build never wrote its layer")
+	return ""
+}
