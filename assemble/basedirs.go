@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/imageio"
@@ -50,14 +51,19 @@ func replaceDirs(layers []spec.Layer) (map[string]bool, error) {
 // baseDirs reads the base image's layers, bottom to top, for the
 // attributes of the directories in want, so that an opaque directory keeps
 // its owner and mode (/tmp stays 1777). Only tar headers are read; the
-// layers are fetched only when want is not empty.
-func baseDirs(ctx context.Context, src resolve.BlobSource, layers []ocispec.Descriptor, want map[string]bool) (map[string]dirAttrs, error) {
+// layers are fetched only when want is not empty, and each is checked
+// against its diff_id (diffIDs, one per layer) since it is read anyway.
+func baseDirs(ctx context.Context, src resolve.BlobSource, layers []ocispec.Descriptor, diffIDs []digest.Digest, want map[string]bool) (map[string]dirAttrs, error) {
 	found := map[string]dirAttrs{}
 	if len(want) == 0 {
 		return found, nil
 	}
-	for _, l := range layers {
-		if err := scanLayerDirs(ctx, src, l, want, found); err != nil {
+	for i, l := range layers {
+		var id digest.Digest
+		if i < len(diffIDs) {
+			id = diffIDs[i]
+		}
+		if err := scanLayerDirs(ctx, src, l, id, want, found); err != nil {
 			return nil, fmt.Errorf("base layer %s: %w", l.Digest, err)
 		}
 	}
@@ -65,8 +71,9 @@ func baseDirs(ctx context.Context, src resolve.BlobSource, layers []ocispec.Desc
 }
 
 // scanLayerDirs applies one base layer to found: directories in want are
-// recorded, whiteouts remove what they hide.
-func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descriptor, want map[string]bool, found map[string]dirAttrs) error {
+// recorded, whiteouts remove what they hide. With a diffID, the
+// uncompressed stream must match it.
+func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descriptor, diffID digest.Digest, want map[string]bool, found map[string]dirAttrs) error {
 	rc, err := src.Open(ctx, l)
 	if err != nil {
 		return err
@@ -77,11 +84,15 @@ func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descri
 		return err
 	}
 	defer tr.Close()
-	r := tar.NewReader(tr)
+	dr := newDiffIDReader(tr, diffID)
+	r := tar.NewReader(dr)
 	for {
 		h, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			if diffID == "" {
+				return nil
+			}
+			return dr.finish()
 		}
 		if err != nil {
 			return fmt.Errorf("read tar: %w", err)

@@ -62,7 +62,11 @@ func (w *layerWriter) baseDirs(ctx context.Context, base *resolve.Base, bi resol
 	if err != nil || len(want) == 0 {
 		return nil, err
 	}
-	return baseDirs(ctx, base.Blobs, bi.Manifest.Layers, want)
+	ids, err := configDiffIDs(bi.Config)
+	if err != nil {
+		return nil, err
+	}
+	return baseDirs(ctx, base.Blobs, bi.Manifest.Layers, ids, want)
 }
 
 // writeAll writes layers concurrently, at most limit at once, and returns

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,6 +26,7 @@ import (
 //	oci-archive FILE      the test base as an OCI archive
 //	docker-archive FILE   the test base as a legacy docker save archive
 //	edit DIR OP [N]       rewrite a single layout's config and manifest (see editSingle)
+//	docker-edit FILE OP [N] rewrite a docker archive's config and manifest.json (see editDockerArchive)
 //	fifo PATH             replace PATH with a FIFO
 //	symlink PATH TARGET   replace PATH with a symlink
 //	sparse PATH SIZE      replace PATH with a sparse file of SIZE bytes
@@ -50,6 +52,8 @@ func corpusSetup(t *testing.T, root string, step []string, vars map[string]strin
 		setVars(vars, testbase.DockerArchive(t, p))
 	case "edit":
 		editSingle(t, p, step[2:])
+	case "docker-edit":
+		editDockerArchive(t, p, step[2:])
 	case "fifo":
 		os.Remove(p)
 		cliMust(t, syscall.Mkfifo(p, 0o644))
@@ -83,9 +87,11 @@ func corpusSetup(t *testing.T, root string, step []string, vars map[string]strin
 
 // setVars records the hex digests of a test base's blobs.
 func setVars(vars map[string]string, info testbase.Info) {
-	vars["INDEX"] = info.Index.Digest.Encoded()
 	im := info.Images[0]
-	vars["AMD64_MANIFEST"] = im.Manifest.Digest.Encoded()
+	if info.Index.Digest != "" { // docker archives have neither
+		vars["INDEX"] = info.Index.Digest.Encoded()
+		vars["AMD64_MANIFEST"] = im.Manifest.Digest.Encoded()
+	}
 	vars["AMD64_CONFIG"] = im.Config.Digest.Encoded()
 	vars["LAYER0"] = im.Layers[0].Digest.Encoded()
 	vars["LAYER1"] = im.Layers[1].Digest.Encoded()
@@ -162,4 +168,78 @@ func readJSONBlob(t *testing.T, dir string, d digest.Digest, v any) {
 	data, err := os.ReadFile(filepath.Join(dir, "blobs", "sha256", d.Encoded()))
 	cliMust(t, err)
 	cliMust(t, json.Unmarshal(data, v))
+}
+
+// editDockerArchive rewrites the config (diffids-drop, diffids-wrong) or
+// the manifest.json layer list (layers N: the layers repeated) of a
+// legacy docker archive written by testbase.DockerArchive.
+func editDockerArchive(t *testing.T, file string, op []string) {
+	t.Helper()
+	names, files := readTarFiles(t, file)
+	var entries []map[string]any
+	cliMust(t, json.Unmarshal(files["manifest.json"], &entries))
+	cfgName := entries[0]["Config"].(string)
+	var cfg map[string]any
+	cliMust(t, json.Unmarshal(files[cfgName], &cfg))
+	ids := cfg["rootfs"].(map[string]any)["diff_ids"].([]any)
+	switch op[0] {
+	case "diffids-drop":
+		ids = ids[:len(ids)-1]
+	case "diffids-wrong":
+		ids[len(ids)-1] = digest.FromString("wrong").String()
+	case "layers":
+		n, err := strconv.Atoi(op[1])
+		cliMust(t, err)
+		layers := entries[0]["Layers"].([]any)
+		var many []any
+		for i := 0; i < n; i++ {
+			many = append(many, layers[i%len(layers)])
+		}
+		entries[0]["Layers"] = many
+	default:
+		t.Fatalf("docker-edit %q: unknown op", op)
+	}
+	cfg["rootfs"].(map[string]any)["diff_ids"] = ids
+	files[cfgName] = testbase.JSON(t, cfg)
+	files["manifest.json"] = testbase.JSON(t, entries)
+	writeTarFiles(t, file, names, files)
+}
+
+// readTarFiles returns a tar's regular files in order and by name.
+func readTarFiles(t *testing.T, file string) ([]string, map[string][]byte) {
+	t.Helper()
+	f, err := os.Open(file)
+	cliMust(t, err)
+	defer f.Close()
+	var names []string
+	files := map[string][]byte{}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return names, files
+		}
+		cliMust(t, err)
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		cliMust(t, err)
+		names = append(names, h.Name)
+		files[h.Name] = data
+	}
+}
+
+// writeTarFiles writes the named files as a tar.
+func writeTarFiles(t *testing.T, file string, names []string, files map[string][]byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, n := range names {
+		cliMust(t, tw.WriteHeader(&tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(files[n]))}))
+		_, err := tw.Write(files[n])
+		cliMust(t, err)
+	}
+	cliMust(t, tw.Close())
+	cliMust(t, os.WriteFile(file, buf.Bytes(), 0o644))
 }
