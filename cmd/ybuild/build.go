@@ -155,6 +155,9 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 				r.outPaths = append(r.outPaths, p)
 			}
 		}
+		if err := checkOutputs(writers); err != nil {
+			return r, err
+		}
 		if !o.flow.dryRun {
 			reclaimStale(ctx, writers, o.registry.cache())
 		}

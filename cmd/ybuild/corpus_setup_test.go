@@ -30,6 +30,8 @@ import (
 //	fifo PATH             replace PATH with a FIFO
 //	symlink PATH TARGET   replace PATH with a symlink
 //	sparse PATH SIZE      replace PATH with a sparse file of SIZE bytes
+//	tar FILE NAME         a tar holding one file named NAME
+//	gzip-corrupt FILE     gzip magic followed by garbage
 //	remove PATH           remove PATH
 //	write PATH TEXT…      replace PATH with the text (words joined by spaces)
 func corpusSetup(t *testing.T, root string, step []string, vars map[string]string) {
@@ -68,6 +70,16 @@ func corpusSetup(t *testing.T, root string, step []string, vars map[string]strin
 		cliMust(t, err)
 		cliMust(t, f.Truncate(size))
 		cliMust(t, f.Close())
+	case "tar":
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		cliMust(t, tw.WriteHeader(&tar.Header{Name: step[2], Typeflag: tar.TypeReg, Mode: 0o644, Size: 5}))
+		_, err := tw.Write([]byte("evil\n"))
+		cliMust(t, err)
+		cliMust(t, tw.Close())
+		cliMust(t, os.WriteFile(p, buf.Bytes(), 0o644))
+	case "gzip-corrupt":
+		cliMust(t, os.WriteFile(p, []byte("\x1f\x8b\x08\x00garbage that does not inflate"), 0o644))
 	case "remove":
 		cliMust(t, os.RemoveAll(p))
 	case "write":

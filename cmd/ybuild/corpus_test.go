@@ -15,7 +15,7 @@ import (
 )
 
 // corpusMin is the least number of bad inputs the corpus must hold.
-const corpusMin = 1
+const corpusMin = 120
 
 // corpusCase is one bad input: files, setup steps, a command line and what
 // the real ybuild process must answer.
@@ -80,6 +80,7 @@ func runCorpusCase(t *testing.T, exe string, c corpusCase) {
 		args[i] = repl.Replace(expandVars(a, vars))
 	}
 	code, stderr := corpusExec(t, exe, root, args)
+	t.Logf("exit %d, stderr: %s", code, stderr)
 	if c.specDir != "" {
 		stderr = strings.ReplaceAll(stderr, c.specDir, "DIR")
 	}
