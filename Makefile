@@ -33,6 +33,9 @@ test: fmt-check vet cross
 # inputs are minimized for at most 100 runs, so the time goes to fuzzing.
 FUZZTIME ?= 5s
 FUZZ_TARGETS := ./assemble:FuzzExtract
+FUZZ_TARGETS += ./spec:FuzzParse
+FUZZ_TARGETS += ./resolve:FuzzLayout
+FUZZ_TARGETS += ./resolve:FuzzArchive
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
