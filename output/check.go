@@ -50,13 +50,14 @@ func checkArchivePath(dest, path string) error {
 	return nil
 }
 
-// checkParent fails when an existing ancestor of path is not a directory.
+// checkParent fails when an existing ancestor of path is not a directory
+// (an I/O failure, as when writing would fail later: exit 1).
 func checkParent(path string) error {
 	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
 		if err == nil {
 			if !fi.IsDir() {
-				return fmt.Errorf("%w: %s is not a directory", ErrUsage, d)
+				return fmt.Errorf("%s is not a directory", d)
 			}
 			return nil
 		}

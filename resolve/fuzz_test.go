@@ -13,6 +13,8 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // memLayout is an in-memory OCI layout for fuzzing: the root files and
@@ -107,7 +109,7 @@ func checkFuzzError(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	for _, s := range []error{ErrInvalidBase, ErrNotFound, ErrAmbiguous, ErrNoMatchingPlatform, ErrDigestMismatch, ErrUnsupported} {
+	for _, s := range []error{ErrInvalidBase, ErrNotFound, ErrAmbiguous, ErrNoMatchingPlatform, imageio.ErrDigestMismatch, ErrUnsupported} {
 		if errors.Is(err, s) {
 			return
 		}
