@@ -22,12 +22,16 @@ var (
 )
 
 // Check fails when the layout's directory is neither absent, empty nor an
-// OCI layout, or its parent is not a directory.
+// OCI layout with a readable index.json, or its parent is not a directory.
 func (w *layoutWriter) Check() error {
 	if err := checkParent(w.dir); err != nil {
 		return fmt.Errorf("%s: %w", w.dest, err)
 	}
-	if _, err := isLayout(w.dir); err != nil {
+	exists, err := isLayout(w.dir)
+	if err == nil && exists {
+		_, err = readIndex(w.dir)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", w.dest, err)
 	}
 	return nil

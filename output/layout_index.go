@@ -3,9 +3,11 @@ package output
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -47,10 +49,16 @@ func replaceRef(entries []ocispec.Descriptor, entry ocispec.Descriptor, ref stri
 	return append(out, entry)
 }
 
-// readIndex reads dir/index.json.
+// maxIndexSize bounds the index.json of a layout ybuild adds an image to:
+// 64 MiB, hundreds of thousands of refs.
+const maxIndexSize = 64 << 20
+
+// readIndex reads dir/index.json, which must be a regular file of at most
+// maxIndexSize bytes (a FIFO or /dev/zero there neither hangs nor fills
+// memory).
 func readIndex(dir string) (ocispec.Index, error) {
 	var idx ocispec.Index
-	data, err := os.ReadFile(filepath.Join(dir, indexFile))
+	data, err := readRegular(filepath.Join(dir, indexFile), maxIndexSize)
 	if err != nil {
 		return idx, fmt.Errorf("%w: %s is not a complete OCI layout: %w", ErrUsage, dir, err)
 	}
@@ -75,4 +83,29 @@ func writeIndex(dir string, idx ocispec.Index) error {
 		_, err := f.Write(data)
 		return err
 	})
+}
+
+// readRegular reads the regular file path, of at most limit bytes; opening
+// a FIFO does not block.
+func readRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return data, nil
 }
