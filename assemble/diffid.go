@@ -59,3 +59,18 @@ func (d *diffIDReader) finish() error {
 	}
 	return nil
 }
+
+// UncompressedDigest returns the sha256 digest of the uncompressed content
+// of a layer stream (gzip, zstd, xz or plain tar): its DiffID.
+func UncompressedDigest(r io.Reader) (digest.Digest, error) {
+	dr, err := decompress(r)
+	if err != nil {
+		return "", err
+	}
+	defer dr.Close()
+	h := digest.SHA256.Digester()
+	if _, err := io.Copy(h.Hash(), dr); err != nil {
+		return "", err
+	}
+	return h.Digest(), nil
+}

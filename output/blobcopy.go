@@ -16,7 +16,8 @@ import (
 
 // copyVerified copies the blob desc from img to w, checking its size and
 // digest on the way; a mismatch wraps imageio.ErrDigestMismatch. The copy
-// stops when ctx is done.
+// stops when ctx is done. A base layer is also checked against the
+// diff_id its config gives it.
 func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc ocispec.Descriptor) error {
 	if err := imageio.CheckDescriptor(desc); err != nil {
 		return fmt.Errorf("blob %q: %w", desc.Digest, err)
@@ -27,7 +28,16 @@ func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc oc
 	}
 	v := imageio.NewReader(r, desc)
 	defer v.Close()
-	if _, err := io.Copy(w, imageio.WithContext(ctx, v)); err != nil {
+	var check *diffIDCheck
+	if want, ok := baseDiffID(img, desc); ok {
+		check = newDiffIDCheck(desc, want)
+		w = io.MultiWriter(w, check)
+	}
+	_, err = io.Copy(w, imageio.WithContext(ctx, v))
+	if check != nil {
+		err = check.finish(err)
+	}
+	if err != nil {
 		if errors.Is(err, imageio.ErrDigestMismatch) {
 			return err // the message names the blob
 		}
