@@ -85,7 +85,8 @@ func (h *holder) kill9(t *testing.T) {
 // beside the outputs, a partial index.json and blob inside the existing
 // layout, a partial cache blob and cache record), plus the same from a
 // process that is still alive, and a real ybuild killed while writing its
-// layer. The next build removes exactly the dead ones; `cache prune`
+// layer. The next build removes exactly the dead ones (and leaves another
+// tool's temporary file in the layout alone); `cache prune`
 // removes a dead partial cache blob whatever its age and keeps a live one.
 func TestReclaimKilledBuilds(t *testing.T) {
 	root := t.TempDir()
@@ -102,7 +103,7 @@ func TestReclaimKilledBuilds(t *testing.T) {
 		"file:" + out + ":.image.tar.tmp-*",
 		"dir:" + out + ":.layout.tmp-*",
 		"file:" + layout + ":.index.json.tmp-*",
-		"file:" + filepath.Join(layout, "blobs", "sha256") + ":.0123abcd.tmp-*",
+		"file:" + filepath.Join(layout, "blobs", "sha256") + ":." + strings.Repeat("0123abcd", 8) + ".tmp-*",
 		"file:" + blobs + ":.tmp-0123456789ab-*",
 		"file:" + filepath.Join(cache, "layers") + ":.abc.json.tmp-*",
 	}
@@ -116,7 +117,12 @@ func TestReclaimKilledBuilds(t *testing.T) {
 	}
 	killedWork := killBuildInLayer(t, root, args) // its start sweeps too
 
+	foreign := filepath.Join(layout, ".other-tool.tmp-1") // not a name ybuild uses
+	cliMust(t, os.WriteFile(foreign, []byte("theirs"), 0o644))
 	e2eBuild(t, args...)
+	if _, err := os.Lstat(foreign); err != nil {
+		t.Errorf("another tool's temporary file in the layout was removed: %v", err)
+	}
 	for _, p := range append(dead.paths, killedWork) {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("%s of a killed build is still there after the next build", p)

@@ -18,10 +18,9 @@ import (
 const newPrefix = ".ybuild-new-"
 
 // CreateTemp creates a new file in dir whose name is pattern with its last
-// "*" replaced by a random string (as os.CreateTemp; dir "" is the
-// system temp directory), opened for writing
-// and locked: Sweep leaves it alone until the file is closed. Rename it
-// into place before closing it.
+// "*" replaced by a random string (as os.CreateTemp; dir "" is the system
+// temp directory), opened for writing and locked: Sweep leaves it alone
+// until the file is closed. Rename it into place before closing it.
 func CreateTemp(dir, pattern string) (*os.File, error) {
 	if dir == "" {
 		dir = os.TempDir()
@@ -94,16 +93,29 @@ func lockAndName(f *os.File, dir, pattern string) (*os.File, error) {
 		if err := os.Rename(f.Name(), name); err != nil {
 			return nil, err
 		}
-		fd, err := syscall.Dup(int(f.Fd()))
+		fd, err := dupCloexec(f)
 		if err != nil {
 			os.Rename(name, f.Name())
 			return nil, err
 		}
-		syscall.CloseOnExec(fd)
 		f.Close()
 		return os.NewFile(uintptr(fd), name), nil
 	}
 	return nil, fmt.Errorf("%s: no free temporary name", filepath.Join(dir, pattern))
+}
+
+// dupCloexec duplicates f's descriptor, close-on-exec, under the fork
+// lock as package os does, so that no child process (a credential helper)
+// inherits it and holds the lock.
+func dupCloexec(f *os.File) (int, error) {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return -1, err
+	}
+	syscall.CloseOnExec(fd)
+	return fd, nil
 }
 
 // randomName replaces the last "*" of pattern (or appends) with a random string.
