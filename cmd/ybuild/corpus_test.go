@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,17 +132,10 @@ func corpusExec(t *testing.T, exe, dir string, args []string) (int, string) {
 		t.Fatalf("ybuild %s: still running after a minute (killed); stderr:\n%s", strings.Join(args, " "), stderr.String())
 	}
 	var ee *exec.ExitError
-	if err != nil && !asExitError(err, &ee) {
+	if err != nil && !errors.As(err, &ee) {
 		t.Fatalf("ybuild: %v", err)
 	}
 	return cmd.ProcessState.ExitCode(), stderr.String()
-}
-
-// asExitError reports whether err is an *exec.ExitError.
-func asExitError(err error, ee **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	*ee = e
-	return ok
 }
 
 // loadTxtarCases parses testdata/bad/*.txtar. The comment section holds
