@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -84,8 +85,8 @@ func (h *holder) kill9(t *testing.T) {
 // with an extract spool, a partial archive and a partial layout directory
 // beside the outputs, a partial index.json and blob inside the existing
 // layout, a partial cache blob and cache record), plus the same from a
-// process that is still alive, and a real ybuild killed while writing its
-// layer. The next build removes exactly the dead ones (and leaves another
+// process that is still alive, and real ybuild processes killed while
+// writing their layer and their archive. The next build removes exactly the dead ones (and leaves another
 // tool's temporary file in the layout alone); `cache prune`
 // removes a dead partial cache blob whatever its age and keeps a live one.
 func TestReclaimKilledBuilds(t *testing.T) {
@@ -116,6 +117,11 @@ func TestReclaimKilledBuilds(t *testing.T) {
 		}
 	}
 	killedWork := killBuildInLayer(t, root, args) // its start sweeps too
+	bigArgs := append(slices.Clone(args), "--arg", "SRC=big.bin")
+	killedArchive := killBuildAt(t, bigArgs, filepath.Join(out, ".image.tar.tmp-*"))
+	if _, err := os.Lstat(killedWork); err == nil {
+		t.Errorf("the second build did not sweep the first killed build's %s", killedWork)
+	}
 
 	foreign := filepath.Join(layout, ".other-tool.tmp-1") // not a name ybuild uses
 	cliMust(t, os.WriteFile(foreign, []byte("theirs"), 0o644))
@@ -123,7 +129,7 @@ func TestReclaimKilledBuilds(t *testing.T) {
 	if _, err := os.Lstat(foreign); err != nil {
 		t.Errorf("another tool's temporary file in the layout was removed: %v", err)
 	}
-	for _, p := range append(dead.paths, killedWork) {
+	for _, p := range append(dead.paths, killedWork, killedArchive) {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("%s of a killed build is still there after the next build", p)
 		}
@@ -153,22 +159,62 @@ func TestReclaimKilledBuilds(t *testing.T) {
 func killBuildInLayer(t *testing.T, root string, args []string) string {
 	t.Helper()
 	writeRandom(t, filepath.Join(root, "spec", "big.bin"), 64<<20)
-	cmd := exec.Command(testExecutable(t), append(args, "--arg", "SRC=big.bin")...)
-	cmd.Env = append(os.Environ(), "YBUILD_TEST_MAIN=1")
-	cliMust(t, cmd.Start())
-	defer cmd.Wait()
-	pattern := filepath.Join(root, "out", workPrefix+"*", "sha256", ".layer-*.tmp")
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if m, _ := filepath.Glob(pattern); len(m) > 0 {
-			cliMust(t, cmd.Process.Signal(syscall.SIGKILL))
-			cmd.Wait()
-			work := filepath.Dir(filepath.Dir(m[0]))
-			if _, err := os.Lstat(work); err != nil {
-				t.Fatalf("the killed build left no work directory: %v", err)
-			}
-			return work
+	m := killBuildAt(t, append(args, "--arg", "SRC=big.bin"), filepath.Join(root, "out", workPrefix+"*", "sha256", ".layer-*.tmp"))
+	return filepath.Dir(filepath.Dir(m))
+}
+
+// killBuildAt starts a build, kills it with SIGKILL as soon as a file
+// matching pattern exists and returns that file; it tries three times,
+// since a build may finish before it is seen.
+func killBuildAt(t *testing.T, args []string, pattern string) string {
+	t.Helper()
+	for range 3 {
+		if m := killOnce(t, args, pattern); m != "" {
+			return m
 		}
 	}
-	t.Fatal("the build never wrote its layer")
+	t.Fatalf("three builds finished before %s appeared", pattern)
+	return ""
+}
+
+// killOnce is one attempt of killBuildAt; "" when the build ended first.
+// Files that match pattern before the build starts do not count.
+func killOnce(t *testing.T, args []string, pattern string) string {
+	t.Helper()
+	before, _ := filepath.Glob(pattern)
+	cmd := exec.Command(testExecutable(t), args...)
+	cmd.Env = append(os.Environ(), "YBUILD_TEST_MAIN=1")
+	cliMust(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		select {
+		case <-done:
+			return ""
+		default:
+		}
+		if m := newMatch(pattern, before); m != "" {
+			cliMust(t, cmd.Process.Signal(syscall.SIGKILL))
+			<-done
+			if _, err := os.Lstat(m); err != nil {
+				t.Fatalf("the killed build left no %s: %v", m, err)
+			}
+			return m
+		}
+	}
+	cmd.Process.Kill()
+	<-done
+	t.Fatalf("the build neither finished nor wrote %s in 30 s", pattern)
+	return ""
+}
+
+// newMatch returns a file matching pattern that is not in before, or "".
+func newMatch(pattern string, before []string) string {
+	m, _ := filepath.Glob(pattern)
+	for _, p := range m {
+		if !slices.Contains(before, p) {
+			return p
+		}
+	}
 	return ""
 }
