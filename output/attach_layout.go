@@ -31,12 +31,9 @@ func (w *layoutWriter) WriteAttached(ctx context.Context, img *assemble.Image, a
 	return res, nil
 }
 
-// attachLayout adds atts to the layout in dir that holds img under ref.
-func attachLayout(ctx context.Context, dir string, img *assemble.Image, ref string, atts []Attachment) error {
-	idx, err := readIndex(dir)
-	if err != nil {
-		return err
-	}
+// attachLayout adds atts to the layout in dir that holds img under ref:
+// blobs first, then, holding the layout's lock (see lockIndex), index.json.
+func attachLayout(ctx context.Context, dir string, img *assemble.Image, ref string, atts []Attachment) (err error) {
 	for _, b := range attachedBlobs(atts) {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -48,6 +45,19 @@ func attachLayout(ctx context.Context, dir string, img *assemble.Image, ref stri
 		if err := writeBlobFile(ctx, filepath.Join(bdir, b.desc.Digest.Encoded()), b.img, b.desc); err != nil {
 			return err
 		}
+	}
+	unlock, err := lockIndex(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if uerr := unlock(); err == nil {
+			err = uerr
+		}
+	}()
+	idx, err := readIndex(dir)
+	if err != nil {
+		return err
 	}
 	idx.Manifests = withAttached(idx.Manifests, img, ref, atts)
 	return writeIndex(dir, idx)
