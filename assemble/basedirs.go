@@ -30,17 +30,20 @@ type dirAttrs struct {
 	Mtime time.Time `json:"mtime"`
 }
 
-// replaceDirs returns the normalised names of every layer's replace
-// directories (the root excluded).
+// replaceDirs returns the normalised names of the layers' replace
+// directories (the root excluded) whose attributes must come from the
+// base: those the same layer does not add itself with dir: true (its own
+// entry wins, so the base need not be read for them).
 func replaceDirs(layers []spec.Layer) (map[string]bool, error) {
 	want := map[string]bool{}
 	for _, l := range layers {
+		given := explicitDirs(l)
 		for i, p := range l.Replace {
 			n, _, err := cleanDst(p)
 			if err != nil {
 				return nil, fmt.Errorf("replace[%d]: %w", i, err)
 			}
-			if n != "" {
+			if n != "" && !given[n] {
 				want[n] = true
 			}
 		}
@@ -48,32 +51,55 @@ func replaceDirs(layers []spec.Layer) (map[string]bool, error) {
 	return want, nil
 }
 
-// baseDirs reads the base image's layers, bottom to top, for the
-// attributes of the directories in want, so that an opaque directory keeps
-// its owner and mode (/tmp stays 1777). Only tar headers are read; the
-// layers are fetched only when want is not empty, and each is checked
-// against its diff_id (diffIDs, one per layer) since it is read anyway.
+// explicitDirs returns the names of l's dir: true entries.
+func explicitDirs(l spec.Layer) map[string]bool {
+	given := map[string]bool{}
+	for _, f := range l.Files {
+		if !f.Dir {
+			continue
+		}
+		if n, _, err := cleanDst(f.Dst); err == nil {
+			given[n] = true
+		}
+	}
+	return given
+}
+
+// baseDirs finds, in the base image's layers, the attributes of the
+// directories in want, so that an opaque directory keeps its owner and
+// mode (/tmp stays 1777). It reads tar headers only, top layer first, and
+// stops as soon as every wanted directory is settled: found, or hidden by a
+// whiteout, an opaque marker or a non-directory in a higher layer. Lower
+// layers are then not opened at all. A layer read to its end is checked
+// against its diff_id (diffIDs, one per layer) and drained, so that its
+// digest is checked too (and a registry blob cached); one left early is
+// not: attributes then come from an unchecked prefix of a blob whose
+// digest the base's manifest names (docs/format.md, replace).
 func baseDirs(ctx context.Context, src resolve.BlobSource, layers []ocispec.Descriptor, diffIDs []digest.Digest, want map[string]bool) (map[string]dirAttrs, error) {
 	found := map[string]dirAttrs{}
-	if len(want) == 0 {
-		return found, nil
+	open := make(map[string]bool, len(want))
+	for n := range want {
+		open[n] = true
 	}
-	for i, l := range layers {
+	for i := len(layers) - 1; i >= 0 && len(open) > 0; i-- {
 		var id digest.Digest
 		if i < len(diffIDs) {
 			id = diffIDs[i]
 		}
-		if err := scanLayerDirs(ctx, src, l, id, want, found); err != nil {
-			return nil, fmt.Errorf("base layer %s: %w", l.Digest, err)
+		if err := scanLayerDirs(ctx, src, layers[i], id, open, found); err != nil {
+			return nil, fmt.Errorf("base layer %s: %w", layers[i].Digest, err)
 		}
 	}
 	return found, nil
 }
 
-// scanLayerDirs applies one base layer to found: directories in want are
-// recorded, whiteouts remove what they hide. With a diffID, the
-// uncompressed stream must match it.
-func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descriptor, diffID digest.Digest, want map[string]bool, found map[string]dirAttrs) error {
+// scanLayerDirs reads one base layer's headers until every name in open is
+// settled: a wanted directory found here is recorded; one this layer hides
+// from the layers below (whiteout, opaque parent) is settled as absent at
+// the end of the layer, unless the layer itself has it; one under a
+// non-directory is absent at once. Read to its end, the uncompressed
+// stream must match diffID (when given).
+func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descriptor, diffID digest.Digest, open map[string]bool, found map[string]dirAttrs) error {
 	rc, err := src.Open(ctx, l)
 	if err != nil {
 		return err
@@ -86,45 +112,60 @@ func scanLayerDirs(ctx context.Context, src resolve.BlobSource, l ocispec.Descri
 	defer tr.Close()
 	dr := newDiffIDReader(tr, diffID)
 	r := tar.NewReader(dr)
-	for {
+	hidden := map[string]bool{}
+	for len(open) > 0 {
 		h, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			if diffID == "" {
-				return nil
+			for n := range hidden {
+				delete(open, n)
 			}
-			return dr.finish()
+			if diffID != "" {
+				if err := dr.finish(); err != nil {
+					return err
+				}
+			}
+			_, err = io.Copy(io.Discard, imageio.WithContext(ctx, rc)) // check the digest
+			return err
 		}
 		if err != nil {
 			return fmt.Errorf("read tar: %w", err)
 		}
-		applyBaseHeader(h, want, found)
+		settleHeader(h, open, hidden, found)
 	}
+	return nil
 }
 
-// applyBaseHeader records h if it is a wanted directory and applies
-// whiteouts and replacements of wanted directories by other types.
-func applyBaseHeader(h *tar.Header, want map[string]bool, found map[string]dirAttrs) {
+// settleHeader applies one base layer header to the wanted names in open.
+func settleHeader(h *tar.Header, open, hidden map[string]bool, found map[string]dirAttrs) {
 	name := strings.Trim(path.Clean("/"+h.Name), "/")
 	dir, file := parent(name), base(name)
 	switch {
 	case file == opaqueMarker:
-		dropUnder(found, dir, false)
+		markUnder(open, hidden, dir, false)
 	case strings.HasPrefix(file, whiteoutPrefix):
-		dropUnder(found, join(dir, strings.TrimPrefix(file, whiteoutPrefix)), true)
+		markUnder(open, hidden, join(dir, strings.TrimPrefix(file, whiteoutPrefix)), true)
 	case h.Typeflag == tar.TypeDir:
-		if want[name] {
+		if open[name] {
 			found[name] = baseDirMeta(h)
+			delete(open, name)
+			delete(hidden, name)
 		}
-	default:
-		dropUnder(found, name, true) // a non-directory hides what was there
+	default: // a non-directory: nothing at or under name is a directory
+		for n := range open {
+			if n == name || strings.HasPrefix(n, name+"/") {
+				delete(open, n)
+				delete(hidden, n)
+			}
+		}
 	}
 }
 
-// dropUnder forgets the directories under name (and name itself if self).
-func dropUnder(found map[string]dirAttrs, name string, self bool) {
-	for n := range found {
+// markUnder marks the open names under name (and name itself if self) as
+// hidden from the layers below.
+func markUnder(open, hidden map[string]bool, name string, self bool) {
+	for n := range open {
 		if (self && n == name) || name == "" || strings.HasPrefix(n, name+"/") {
-			delete(found, n)
+			hidden[n] = true
 		}
 	}
 }
