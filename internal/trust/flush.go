@@ -1,0 +1,114 @@
+package trust
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ybuild/ybuild/internal/blobfile"
+)
+
+// Flush records every file noted during this build that is still
+// unchanged, unless its last change is as recent as now in file-system
+// clock ticks (a racy record: a write later in the same tick could keep
+// the ctime). Failures only cost a later hash.
+func (s *Store) Flush() error {
+	if s == nil || s.dir == "" {
+		return nil
+	}
+	s.mu.Lock()
+	byDigest := map[digest.Digest][]Identity{}
+	for p, n := range s.seen {
+		if id, ok := stat(p); ok && id == n.id {
+			byDigest[n.desc.Digest] = append(byDigest[n.desc.Digest], id)
+		}
+	}
+	s.mu.Unlock()
+	if len(byDigest) == 0 {
+		return nil
+	}
+	now, err := s.now()
+	if err != nil {
+		return err
+	}
+	for d, ids := range byDigest {
+		var keep []Identity
+		for _, id := range ids {
+			if id.Ctime < now && id.Mtime < now {
+				keep = append(keep, id)
+			}
+		}
+		if len(keep) > 0 {
+			if err := s.add(d, keep); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// now returns the file-system clock: the mtime of a new file in the trust
+// directory, in nanoseconds (the same clock, and tick, as every ctime).
+func (s *Store) now() (int64, error) {
+	dir := filepath.Join(s.dir, "trust")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, fmt.Errorf("trust: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".now-*")
+	if err != nil {
+		return 0, fmt.Errorf("trust: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("trust: %w", err)
+	}
+	return fi.ModTime().UnixNano(), nil
+}
+
+// add merges ids into d's record (newest last, at most maxIdentities).
+func (s *Store) add(d digest.Digest, ids []Identity) error {
+	r, _ := s.read(d)
+	r.Digest = d
+	for _, id := range ids {
+		r.Files = append(without(r.Files, id), id)
+	}
+	if len(r.Files) > maxIdentities {
+		r.Files = r.Files[len(r.Files)-maxIdentities:]
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	p := s.recordPath(d)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("trust: %w", err)
+	}
+	if err := blobfile.WriteFileAtomic(p, 0o644, data); err != nil {
+		return fmt.Errorf("trust: %w", err)
+	}
+	return nil
+}
+
+// without returns ids without id.
+func without(ids []Identity, id Identity) []Identity {
+	out := ids[:0:0]
+	for _, x := range ids {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Forget removes d's record (the blob was found damaged or deleted).
+func (s *Store) Forget(d digest.Digest) {
+	if s == nil || s.dir == "" || d.Validate() != nil {
+		return
+	}
+	_ = os.Remove(s.recordPath(d))
+}

@@ -1,0 +1,145 @@
+package trust
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// blob writes data to dir/name and returns its path and descriptor.
+func blob(t *testing.T, dir, name string, data []byte) (string, ocispec.Descriptor) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, ocispec.Descriptor{Digest: digest.FromBytes(data), Size: int64(len(data))}
+}
+
+// flushed flushes s until d has a record: a file written just now is racy
+// until the file-system clock has ticked (a few milliseconds).
+func flushed(t *testing.T, s *Store, d digest.Digest) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.read(d); ok {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no record for %s after flushing for a second", d)
+}
+
+// fsTick waits until the file-system clock has moved past path's ctime, so
+// that a write to it now is sure to change the ctime.
+func fsTick(t *testing.T, s *Store, path string) {
+	t.Helper()
+	id, _ := stat(path)
+	for i := 0; i < 200; i++ {
+		if now, err := s.now(); err == nil && now > id.Ctime {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("file-system clock did not move")
+}
+
+func TestTrustAcrossBuilds(t *testing.T) {
+	ctx := context.Background()
+	cache, blobs := t.TempDir(), t.TempDir()
+	data := bytes.Repeat([]byte("layer bytes "), 1000)
+	p, desc := blob(t, blobs, "b", data)
+
+	s := New(cache, false)
+	if s.Trusted(p, desc) {
+		t.Fatal("trusted before anything was verified")
+	}
+	if !s.Verify(ctx, p, desc) {
+		t.Fatal("Verify: false for the right content")
+	}
+	s.Note(p, desc) // as after writing it
+	if !s.Trusted(p, desc) {
+		t.Error("not trusted right after this build verified it")
+	}
+	flushed(t, s, desc.Digest)
+
+	next := New(cache, false) // the next build
+	if !next.Trusted(p, desc) {
+		t.Fatal("next build: recorded file not trusted")
+	}
+	if New(cache, true).Trusted(p, desc) {
+		t.Error("full check: a record was trusted")
+	}
+	other := desc
+	other.Digest = digest.FromString("other")
+	if next.Trusted(p, other) {
+		t.Error("trusted for another digest")
+	}
+
+	t.Run("corrupt in place, same size", func(t *testing.T) {
+		fsTick(t, next, p)
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte("X"), 100)
+		f.Close()
+		s := New(cache, false)
+		if s.Trusted(p, desc) || s.Verify(ctx, p, desc) {
+			t.Error("a blob changed in place is trusted or verifies")
+		}
+	})
+	t.Run("replaced by another file", func(t *testing.T) {
+		good, _ := blob(t, blobs, "good", data)
+		if err := os.Rename(good, p); err != nil {
+			t.Fatal(err)
+		}
+		s := New(cache, false)
+		if s.Trusted(p, desc) {
+			t.Error("a new inode is trusted by the old record")
+		}
+		if !s.Verify(ctx, p, desc) {
+			t.Error("the replacement has the right content but does not verify")
+		}
+		bad := append([]byte{}, data...)
+		bad[0] = 'X'
+		badPath, _ := blob(t, blobs, "bad", bad)
+		if err := os.Rename(badPath, p); err != nil {
+			t.Fatal(err)
+		}
+		if New(cache, false).Verify(ctx, p, desc) {
+			t.Error("a replacement with other content of the same size verifies")
+		}
+	})
+}
+
+func TestTrustNoteOnlyWhileUnchanged(t *testing.T) {
+	s := New(t.TempDir(), false)
+	p, desc := blob(t, t.TempDir(), "b", []byte("hello"))
+	s.Note(p, desc)
+	if !s.Trusted(p, desc) {
+		t.Fatal("noted file not trusted")
+	}
+	fsTick(t, s, p) // a write in the tick of the last change might keep the ctime
+	if err := os.WriteFile(p, []byte("HELLO"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s.Trusted(p, desc) {
+		t.Error("noted file trusted after a write")
+	}
+	if s.Verify(context.Background(), p, desc) {
+		t.Error("changed content verifies")
+	}
+	var nilStore *Store
+	if nilStore.Trusted(p, desc) || nilStore.Flush() != nil {
+		t.Error("nil store trusts or fails")
+	}
+}
