@@ -42,7 +42,7 @@ func attachLayout(ctx context.Context, dir string, img *assemble.Image, ref stri
 		if err := mkdir(bdir); err != nil {
 			return err
 		}
-		if err := writeBlobFile(ctx, filepath.Join(bdir, b.desc.Digest.Encoded()), b.img, b.desc); err != nil {
+		if err := writeBlobFile(ctx, filepath.Join(bdir, b.desc.Digest.Encoded()), b.img, b.desc, nil); err != nil { // small documents: hashed
 			return err
 		}
 	}

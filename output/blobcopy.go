@@ -12,6 +12,8 @@ import (
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/blobfile"
+	"github.com/ybuild/ybuild/internal/trust"
+	"github.com/ybuild/ybuild/registry"
 )
 
 // copyVerified copies the blob desc from img to w, checking its size and
@@ -46,23 +48,44 @@ func copyVerified(ctx context.Context, w io.Writer, img *assemble.Image, desc oc
 	return nil
 }
 
-// writeBlobFile puts the blob desc at path: an existing file that is the
-// build's own blob file, or has the right content, is kept (one that does not match is replaced); a new layer
-// is hard-linked from the build's work directory when it can be; anything
-// else is copied and verified. The file appears only complete, by rename.
-func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc ocispec.Descriptor) error {
-	if blobfile.SameFile(img.Path(desc), path) || blobfile.Verify(ctx, path, desc) {
+// fromCache reports whether desc is a base blob whose local file is the
+// blob cache's (a registry base): such files may be linked into outputs.
+// A base layout's own files are not: they belong to the user.
+func fromCache(img *assemble.Image, desc ocispec.Descriptor) bool {
+	o, ok := img.Source(desc).(registry.Origin)
+	if !ok {
+		return false
+	}
+	_, ok = o.Origin(desc)
+	return ok
+}
+
+// writeBlobFile puts the blob desc at path. A file already there is kept
+// when it is the build's own file of that blob (a hard link) or holds the
+// right content (trusted, else hashed); one that does not is replaced. A
+// new layer, or a registry base blob whose blob cache file is verified
+// (trusted, else hashed), is hard-linked when it can be; anything else is copied and
+// verified. The file appears only complete, by rename.
+func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc ocispec.Descriptor, ts *trust.Store) error {
+	src := img.Path(desc)
+	linkable := src != "" && (img.Source(desc) == nil || (fromCache(img, desc) && ts.Verify(ctx, src, desc)))
+	if (linkable && blobfile.SameFile(src, path)) || ts.Verify(ctx, path, desc) {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if src := img.Path(desc); src != "" && img.Source(desc) == nil {
+	if linkable {
 		if err := blobfile.LinkReplace(src, path); err == nil {
+			ts.Note(path, desc)
 			return nil
 		}
 	}
-	return blobfile.WriteAtomic(path, 0o644, true, func(f *os.File) error {
+	err := blobfile.WriteAtomic(path, 0o644, true, func(f *os.File) error {
 		return copyVerified(ctx, f, img, desc)
 	})
+	if err == nil {
+		ts.Note(path, desc)
+	}
+	return err
 }

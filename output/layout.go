@@ -15,6 +15,7 @@ import (
 	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/internal/blobfile"
 	"github.com/ybuild/ybuild/internal/filelock"
+	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/location"
 )
 
@@ -49,10 +50,10 @@ func (w *layoutWriter) Write(ctx context.Context, img *assemble.Image) (Result, 
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
 	}
 	if !exists {
-		err = newLayout(ctx, w.dir, img, ref)
+		err = newLayout(ctx, w.dir, img, ref, w.opts.Trust)
 	}
 	if exists || errors.Is(err, errLayoutAppeared) {
-		err = updateLayout(ctx, w.dir, img, ref)
+		err = updateLayout(ctx, w.dir, img, ref, w.opts.Trust)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
@@ -82,7 +83,7 @@ func isLayout(dir string) (bool, error) {
 
 // newLayout writes a complete layout in a temporary directory beside dir
 // and renames it to dir.
-func newLayout(ctx context.Context, dir string, img *assemble.Image, ref string) (err error) {
+func newLayout(ctx context.Context, dir string, img *assemble.Image, ref string, ts *trust.Store) (err error) {
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
@@ -104,7 +105,7 @@ func newLayout(ctx context.Context, dir string, img *assemble.Image, ref string)
 	if err := writeLayoutFile(tmp); err != nil {
 		return err
 	}
-	if err := writeBlobs(ctx, tmp, img); err != nil {
+	if err := writeBlobs(ctx, tmp, img, ts); err != nil {
 		return err
 	}
 	idx := newIndex(entryFor(img.Desc, map[string]string{annotationRefName: ref}))
@@ -128,11 +129,11 @@ var errLayoutAppeared = errors.New("layout created concurrently")
 // updateLayout writes the blobs into an existing layout, then, holding
 // the layout's lock (see lockIndex), replaces index.json with one whose
 // entry for ref is img: concurrent builds writing other refs keep theirs.
-func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref string) (err error) {
+func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref string, ts *trust.Store) (err error) {
 	if _, err := readIndex(dir); err != nil {
 		return err // not a complete layout: write nothing into it
 	}
-	if err := writeBlobs(ctx, dir, img); err != nil {
+	if err := writeBlobs(ctx, dir, img, ts); err != nil {
 		return err
 	}
 	unlock, err := lockIndex(ctx, dir)
@@ -165,7 +166,7 @@ func writeLayoutFile(dir string) error {
 }
 
 // writeBlobs writes every blob of img into dir/blobs/ALG/HEX.
-func writeBlobs(ctx context.Context, dir string, img *assemble.Image) error {
+func writeBlobs(ctx context.Context, dir string, img *assemble.Image, ts *trust.Store) error {
 	blobs := filepath.Join(dir, ocispec.ImageBlobsDir)
 	if err := mkdir(blobs); err != nil {
 		return err
@@ -186,7 +187,7 @@ func writeBlobs(ctx context.Context, dir string, img *assemble.Image) error {
 			}
 			made[bdir] = true
 		}
-		if err := writeBlobFile(ctx, p, img, d); err != nil {
+		if err := writeBlobFile(ctx, p, img, d, ts); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
 )
@@ -20,4 +21,8 @@ type Options struct {
 	// ReferrersTag makes registry pushes keep the referrers tag schema
 	// (sha256-<hex>) even where the registry has the referrers API.
 	ReferrersTag bool
+	// Trust, if set, holds the records of blob files already verified: a
+	// layout blob (or the cached blob it is linked to) is then not hashed
+	// again while it is provably unchanged. Nil hashes every blob kept.
+	Trust *trust.Store
 }

@@ -38,7 +38,7 @@ func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog r
 	}
 	var out []output.Writer
 	add := func(d, dir string) error {
-		w, err := output.Parse(d, output.Options{Dir: dir, Name: b.Name, Tags: b.Tags, Registry: reg, Progress: prog, ReferrersTag: o.supply.referrersTag})
+		w, err := output.Parse(d, output.Options{Dir: dir, Name: b.Name, Tags: b.Tags, Registry: reg, Progress: prog, ReferrersTag: o.supply.referrersTag, Trust: o.trust})
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ybuild/ybuild/internal/trust"
+	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/registry"
+	"github.com/ybuild/ybuild/resolve"
+)
+
+// addSpeedFlags registers the flags about what a build may trust or skip.
+func addSpeedFlags(fs *pflag.FlagSet, o *buildOptions) {
+	fs.BoolVar(&o.verifyBlobs, "verify-blobs", false, "hash every cached and output blob again instead of trusting the records of earlier checks")
+}
+
+// newTrust returns the records of verified blob files kept in the cache
+// directory (none without one: only what this build verifies is trusted).
+func newTrust(o *buildOptions) *trust.Store {
+	dir := ""
+	if !o.noCache {
+		dir = o.registry.cache()
+	}
+	return trust.New(dir, o.verifyBlobs)
+}
+
+// prefetchBase downloads the base's layers that are not cached yet into
+// the blob cache while the new layers are written, when a local output
+// will need them (a push to the base's registry mounts them instead). It
+// returns a function that waits for the downloads (stopping them first when
+// told to, the build having failed); their errors are left for the outputs,
+// which fetch again and report.
+func prefetchBase(ctx context.Context, base *resolve.Base, cacheDir string, reg *registry.Options, writers []output.Writer) func(stop bool) {
+	src, ok := base.Blobs.(interface {
+		resolve.BlobSource
+		resolve.Pather
+		registry.Origin
+	})
+	if !ok || cacheDir == "" || (reg != nil && reg.Offline) || !hasLocalOutput(writers) {
+		return func(bool) {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, im := range base.Images {
+			for _, l := range im.Manifest.Layers {
+				if ctx.Err() != nil {
+					return
+				}
+				if _, remote := src.Origin(l); !remote || src.Path(l) != "" {
+					continue
+				}
+				if rc, err := src.Open(ctx, l); err == nil {
+					_, _ = io.Copy(io.Discard, rc) // cached once verified
+					_ = rc.Close()
+				}
+			}
+		}
+	}()
+	return func(stop bool) {
+		if stop {
+			cancel()
+		}
+		wg.Wait()
+		cancel()
+	}
+}
+
+// hasLocalOutput reports whether a writer writes a file or directory.
+func hasLocalOutput(writers []output.Writer) bool {
+	for _, w := range writers {
+		if w.Holds().Path != "" {
+			return true
+		}
+	}
+	return false
+}
