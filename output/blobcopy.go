@@ -60,6 +60,23 @@ func fromCache(img *assemble.Image, desc ocispec.Descriptor) bool {
 	return ok
 }
 
+// cachedVerified reports whether src, desc's file in the blob cache, holds
+// its content (trusted, else hashed). A damaged file is removed, so that
+// reading the blob downloads it again instead of failing.
+func cachedVerified(ctx context.Context, img *assemble.Image, src string, desc ocispec.Descriptor, ts *trust.Store) bool {
+	if !fromCache(img, desc) {
+		return false
+	}
+	if ts.Verify(ctx, src, desc) {
+		return true
+	}
+	if ctx.Err() == nil {
+		_ = os.Remove(src)
+		ts.Forget(desc.Digest)
+	}
+	return false
+}
+
 // writeBlobFile puts the blob desc at path. A file already there is kept
 // when it is the build's own file of that blob (a hard link) or holds the
 // right content (trusted, else hashed); one that does not is replaced. A
@@ -68,7 +85,7 @@ func fromCache(img *assemble.Image, desc ocispec.Descriptor) bool {
 // verified. The file appears only complete, by rename.
 func writeBlobFile(ctx context.Context, path string, img *assemble.Image, desc ocispec.Descriptor, ts *trust.Store) error {
 	src := img.Path(desc)
-	linkable := src != "" && (img.Source(desc) == nil || (fromCache(img, desc) && ts.Verify(ctx, src, desc)))
+	linkable := src != "" && (img.Source(desc) == nil || cachedVerified(ctx, img, src, desc, ts))
 	if (linkable && blobfile.SameFile(src, path)) || ts.Verify(ctx, path, desc) {
 		return nil
 	}

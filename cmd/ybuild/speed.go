@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -26,6 +27,20 @@ func newTrust(o *buildOptions) *trust.Store {
 		dir = o.registry.cache()
 	}
 	return trust.New(dir, o.verifyBlobs)
+}
+
+// flushTrust records the blobs this build verified or wrote. A file changed
+// in the current file-system clock tick cannot be recorded yet (trust.Flush):
+// wait for the tick, a few milliseconds, at most 50 ms in all. A failure
+// only costs a hash in a later build.
+func flushTrust(ts *trust.Store) {
+	for i := 0; i < 25; i++ {
+		racy, err := ts.Flush()
+		if err != nil || racy == 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // prefetchBase downloads the base's layers that are not cached yet into

@@ -1,7 +1,7 @@
 // Package trust remembers which blob files were verified, so that a blob
 // is not hashed again while it is provably unchanged.
 //
-// A record, kept in DIR/trust/<algorithm>/<hex> (DIR is the cache
+// A record, kept in DIR/trust/<algorithm>-<hex>.json (DIR is the cache
 // directory), lists the identities (device, inode, size, mtime, ctime) that
 // files holding that blob had when their content was checked. A file is
 // trusted while its identity is one of them: any write changes its ctime,

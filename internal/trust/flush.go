@@ -14,40 +14,68 @@ import (
 // Flush records every file noted during this build that is still
 // unchanged, unless its last change is as recent as now in file-system
 // clock ticks (a racy record: a write later in the same tick could keep
-// the ctime). Failures only cost a later hash.
-func (s *Store) Flush() error {
+// the ctime). It returns how many files were left out as racy: a caller
+// may wait a few milliseconds and flush again. Failures only cost a later
+// hash.
+func (s *Store) Flush() (racy int, err error) {
 	if s == nil || s.dir == "" {
-		return nil
+		return 0, nil
 	}
-	s.mu.Lock()
-	byDigest := map[digest.Digest][]Identity{}
-	for p, n := range s.seen {
-		if id, ok := stat(p); ok && id == n.id {
-			byDigest[n.desc.Digest] = append(byDigest[n.desc.Digest], id)
-		}
-	}
-	s.mu.Unlock()
+	byDigest := s.unchanged()
 	if len(byDigest) == 0 {
-		return nil
+		return 0, nil
 	}
 	now, err := s.now()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for d, ids := range byDigest {
 		var keep []Identity
 		for _, id := range ids {
 			if id.Ctime < now && id.Mtime < now {
 				keep = append(keep, id)
+			} else {
+				racy++
 			}
 		}
 		if len(keep) > 0 {
 			if err := s.add(d, keep); err != nil {
-				return err
+				return racy, err
 			}
 		}
 	}
-	return nil
+	return racy, nil
+}
+
+// unchanged returns, by digest, the identities of noted files that are
+// as this process last noted them. A file may have several names (hard
+// links: the cache's, a layout's, a work file since removed or renamed);
+// every link or unlink changes the ctime of all of them, so a name counts
+// when its file is as the latest note of that file (device and inode).
+func (s *Store) unchanged() map[digest.Digest][]Identity {
+	type inode struct{ dev, ino uint64 }
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	latest := map[inode]noted{}
+	for _, n := range s.seen {
+		k := inode{n.id.Dev, n.id.Ino}
+		if l, ok := latest[k]; !ok || n.id.Ctime > l.id.Ctime {
+			latest[k] = n
+		}
+	}
+	out := map[digest.Digest][]Identity{}
+	done := map[Identity]bool{}
+	for p := range s.seen {
+		id, ok := stat(p)
+		if !ok || done[id] {
+			continue
+		}
+		if l := latest[inode{id.Dev, id.Ino}]; l.id == id {
+			out[l.desc.Digest] = append(out[l.desc.Digest], id)
+			done[id] = true
+		}
+	}
+	return out
 }
 
 // now returns the file-system clock: the mtime of a new file in the trust

@@ -60,7 +60,7 @@ func New(dir string, full bool) *Store {
 
 // recordPath is the record file of d.
 func (s *Store) recordPath(d digest.Digest) string {
-	return filepath.Join(s.dir, "trust", d.Algorithm().String(), d.Encoded())
+	return filepath.Join(s.dir, "trust", d.Algorithm().String()+"-"+d.Encoded()+".json")
 }
 
 // Trusted reports, without reading it, whether path holds desc's content:
@@ -74,10 +74,7 @@ func (s *Store) Trusted(path string, desc ocispec.Descriptor) bool {
 	if !ok || id.Size != desc.Size {
 		return false
 	}
-	s.mu.Lock()
-	n, ok := s.seen[path]
-	s.mu.Unlock()
-	if ok && n.id == id && n.desc.Digest == desc.Digest {
+	if s.noted(id, desc.Digest) {
 		return true
 	}
 	if s.dir == "" {
@@ -128,6 +125,19 @@ func (s *Store) Note(path string, desc ocispec.Descriptor) {
 	if id, ok := stat(path); ok && id.Size == desc.Size {
 		s.note(path, id, desc)
 	}
+}
+
+// noted reports whether this process noted a file with identity id (any of
+// its hard links) as holding d.
+func (s *Store) noted(id Identity, d digest.Digest) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.seen {
+		if n.id == id && n.desc.Digest == d {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Store) note(path string, id Identity, desc ocispec.Descriptor) {

@@ -27,7 +27,7 @@ func blob(t *testing.T, dir, name string, data []byte) (string, ocispec.Descript
 func flushed(t *testing.T, s *Store, d digest.Digest) {
 	t.Helper()
 	for i := 0; i < 200; i++ {
-		if err := s.Flush(); err != nil {
+		if _, err := s.Flush(); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := s.read(d); ok {
@@ -139,7 +139,7 @@ func TestTrustNoteOnlyWhileUnchanged(t *testing.T) {
 		t.Error("changed content verifies")
 	}
 	var nilStore *Store
-	if nilStore.Trusted(p, desc) || nilStore.Flush() != nil {
+	if _, err := nilStore.Flush(); nilStore.Trusted(p, desc) || err != nil {
 		t.Error("nil store trusts or fails")
 	}
 }
