@@ -48,7 +48,7 @@ func Prune(dir string, cutoff time.Time) (PruneStats, error) {
 			return st, fmt.Errorf("prune %s: %w", dir, err)
 		}
 	}
-	for _, sub := range []string{"refs", "blobs", ScansDir} {
+	for _, sub := range []string{"refs", "blobs", ScansDir, "trust"} { // trust: records of verified blob files (internal/trust)
 		err := walkFiles(filepath.Join(dir, sub), func(p string, d fs.DirEntry) error {
 			kept := sub == "blobs" && keep[digest.NewDigestFromEncoded(digest.Algorithm(filepath.Base(filepath.Dir(p))), d.Name())]
 			_, err := pruneFile(p, d, cutoff, kept, &st)

@@ -21,7 +21,7 @@ func newCacheCmd(stdout io.Writer) *cobra.Command {
 		Short: "Manage the cache of pulled base blobs and built layers",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newCachePruneCmd(stdout))
+	cmd.AddCommand(newCachePruneCmd(stdout), newCacheVerifyCmd(stdout))
 	return cmd
 }
 
