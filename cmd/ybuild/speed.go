@@ -2,21 +2,64 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
+	"github.com/ybuild/ybuild/remotecache"
 	"github.com/ybuild/ybuild/resolve"
 )
 
 // addSpeedFlags registers the flags about what a build may trust or skip.
 func addSpeedFlags(fs *pflag.FlagSet, o *buildOptions) {
 	fs.BoolVar(&o.verifyBlobs, "verify-blobs", false, "hash every cached and output blob again instead of trusting the records of earlier checks")
+	fs.StringVar(&o.cacheRepo, "cache-repo", "", "REGISTRY/REPO: a layer cache shared between machines through that repository (default $YBUILD_CACHE_REPO)")
+}
+
+// newShared returns the shared layer cache of --cache-repo (else
+// $YBUILD_CACHE_REPO), or nil. It needs the local layer cache. Problems
+// reaching it are one warning line on stderr.
+func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remotecache.Cache, error) {
+	repo := o.cacheRepo
+	if repo == "" {
+		repo = os.Getenv("YBUILD_CACHE_REPO")
+	}
+	if repo == "" || o.noCache || layerCacheDir(o) == "" {
+		return nil, nil
+	}
+	var once sync.Once
+	warn := func(msg string) { once.Do(func() { fmt.Fprintf(stderr, "ybuild: warning: %s\n", msg) }) }
+	c, err := remotecache.New(repo, reg, warn)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return c, nil
+}
+
+// pushShared stores the layers this build wrote in the shared cache,
+// mounting them from this build's push targets on the same registry.
+func pushShared(ctx context.Context, c *remotecache.Cache, writers []namedWriter) {
+	if c == nil {
+		return
+	}
+	var from []registry.Reference
+	for _, w := range writers {
+		if s, ok := strings.CutPrefix(w.dest, "docker://"); ok {
+			if ref, err := registry.ParseReference(s); err == nil {
+				from = append(from, ref)
+			}
+		}
+	}
+	c.Push(ctx, from)
 }
 
 // newTrust returns the records of verified blob files kept in the cache
@@ -95,4 +138,12 @@ func hasLocalOutput(writers []output.Writer) bool {
 		}
 	}
 	return false
+}
+
+// sharedCache returns c as assemble's interface: nil stays nil.
+func sharedCache(c *remotecache.Cache) assemble.SharedCache {
+	if c == nil {
+		return nil
+	}
+	return c
 }

@@ -1,0 +1,246 @@
+package remotecache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/containerd/errdefs"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/registry"
+	"github.com/ybuild/ybuild/resolve"
+)
+
+// ArtifactType is the artifactType of a layer cache record.
+const ArtifactType = "application/vnd.ybuild.layer-cache.v1"
+
+// Annotations of a record manifest.
+const (
+	// AnnotationDiffID holds the layer's DiffID.
+	AnnotationDiffID = "dev.ybuild.layer.diffid"
+	// AnnotationShape holds the layer's shape key.
+	AnnotationShape = "dev.ybuild.layer.shape"
+)
+
+// TagPrefix starts the tag of every record: TagPrefix + shape key.
+const TagPrefix = "ybuild-layer-"
+
+// maxRecord bounds the size of a record manifest read from the repository.
+const maxRecord = 64 << 10
+
+// Cache is a cache repository. It is safe for concurrent use.
+type Cache struct {
+	repo registry.Reference
+	opts *registry.Options
+	warn func(string)
+
+	mu      sync.Mutex
+	sess    *registry.Session
+	off     bool // disabled after a failure
+	pending []pending
+}
+
+// pending is a layer to store.
+type pending struct {
+	shape string
+	layer assemble.Layer
+}
+
+var _ assemble.SharedCache = (*Cache)(nil)
+
+// New returns the cache repository REGISTRY/REPO (no tag or digest), reached
+// with opts. warn receives the one line said when the repository cannot be
+// used; the build then goes on without it.
+func New(repo string, opts *registry.Options, warn func(string)) (*Cache, error) {
+	ref, err := registry.ParseReference(repo)
+	if err != nil {
+		return nil, fmt.Errorf("--cache-repo: %w", err)
+	}
+	if ref.Digest != "" || ref.Tag != "latest" {
+		return nil, fmt.Errorf("--cache-repo %q: name a repository, without tag or digest", repo)
+	}
+	ref.Tag = ""
+	return &Cache{repo: ref, opts: opts, warn: warn}, nil
+}
+
+// Repository returns the cache repository.
+func (c *Cache) Repository() registry.Reference { return c.repo }
+
+// session opens the repository once; nil when the cache is off.
+func (c *Cache) session(ctx context.Context) *registry.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.off {
+		return nil
+	}
+	if c.sess == nil {
+		s, err := registry.NewSession(ctx, c.opts, c.repo)
+		if err != nil {
+			c.disable(err)
+			return nil
+		}
+		c.sess = s
+	}
+	return c.sess
+}
+
+// fail turns the cache off after err, warning once.
+func (c *Cache) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.disable(err)
+}
+
+func (c *Cache) disable(err error) {
+	if c.off {
+		return
+	}
+	c.off = true
+	if c.warn != nil {
+		c.warn(fmt.Sprintf("cache repository %s: %v; building without it", c.repo.Name(), err))
+	}
+}
+
+// tagged returns the record reference of shape.
+func (c *Cache) tagged(shape string) registry.Reference {
+	r := c.repo
+	r.Tag = TagPrefix + shape
+	return r
+}
+
+// Lookup returns the layer blob and DiffID recorded under shape, when the
+// record is well formed and is for mediaType. A missing record is a quiet
+// miss; any other failure turns the cache off with a warning.
+func (c *Cache) Lookup(ctx context.Context, shape, mediaType string) (ocispec.Descriptor, digest.Digest, bool) {
+	sess := c.session(ctx)
+	if sess == nil || ctx.Err() != nil {
+		return ocispec.Descriptor{}, "", false
+	}
+	name, desc, err := sess.Resolver.Resolve(ctx, c.tagged(shape).String())
+	if errdefs.IsNotFound(err) {
+		return ocispec.Descriptor{}, "", false
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			c.fail(sess.Explain("pull", err))
+		}
+		return ocispec.Descriptor{}, "", false
+	}
+	if !imageio.IsManifest(desc.MediaType) || desc.Size > maxRecord {
+		return ocispec.Descriptor{}, "", false
+	}
+	data, err := c.fetch(ctx, name, desc)
+	if err != nil {
+		return ocispec.Descriptor{}, "", false
+	}
+	return parseRecord(data, shape, mediaType)
+}
+
+// fetch reads a small blob or manifest, verified.
+func (c *Cache) fetch(ctx context.Context, name string, desc ocispec.Descriptor) ([]byte, error) {
+	f, err := c.sess.Resolver.Fetcher(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := f.Fetch(ctx, desc)
+	if err != nil {
+		return nil, err
+	}
+	vr, err := imageio.Verify(rc, desc)
+	if err != nil {
+		return nil, err
+	}
+	defer vr.Close()
+	return io.ReadAll(io.LimitReader(vr, maxRecord+1))
+}
+
+// parseRecord checks a record manifest and returns its layer and DiffID.
+func parseRecord(data []byte, shape, mediaType string) (ocispec.Descriptor, digest.Digest, bool) {
+	var m ocispec.Manifest
+	if json.Unmarshal(data, &m) != nil || m.ArtifactType != ArtifactType || len(m.Layers) != 1 {
+		return ocispec.Descriptor{}, "", false
+	}
+	l := m.Layers[0]
+	d := digest.Digest(m.Annotations[AnnotationDiffID])
+	if l.MediaType != mediaType || imageio.CheckDescriptor(l) != nil || d.Validate() != nil || m.Annotations[AnnotationShape] != shape {
+		return ocispec.Descriptor{}, "", false
+	}
+	return ocispec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size}, d, true
+}
+
+// Open streams a blob from the repository; reading it to EOF fails unless
+// it matches desc.
+func (c *Cache) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	sess := c.session(ctx)
+	if sess == nil {
+		return nil, errors.New("cache repository off")
+	}
+	f, err := sess.Resolver.Fetcher(ctx, c.repo.Name())
+	if err != nil {
+		return nil, err
+	}
+	rc, err := f.Fetch(ctx, desc)
+	if err != nil {
+		return nil, sess.Explain("pull", err)
+	}
+	return imageio.Verify(rc, desc)
+}
+
+// Store queues a layer this build wrote; Push sends it.
+func (c *Cache) Store(shape string, l assemble.Layer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.off {
+		c.pending = append(c.pending, pending{shape: shape, layer: l})
+	}
+}
+
+// Source returns the blob source of a layer fetched from the repository
+// and held in the local file path.
+func (c *Cache) Source(desc ocispec.Descriptor, path string) resolve.BlobSource {
+	return &fetched{repo: c.repo, path: path, desc: desc}
+}
+
+// fetched is a layer blob taken from the cache repository, held locally.
+type fetched struct {
+	repo registry.Reference
+	path string
+	desc ocispec.Descriptor
+}
+
+var (
+	_ resolve.Pather  = (*fetched)(nil)
+	_ registry.Origin = (*fetched)(nil)
+)
+
+// Open reads the local file, verified.
+func (f *fetched) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	if desc.Digest != f.desc.Digest {
+		return nil, fmt.Errorf("blob %s: not in this source", desc.Digest)
+	}
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return nil, err
+	}
+	return imageio.Verify(fh, desc)
+}
+
+// Path returns the local file.
+func (f *fetched) Path(desc ocispec.Descriptor) string {
+	if desc.Digest != f.desc.Digest {
+		return ""
+	}
+	return f.path
+}
+
+// Origin returns the cache repository, which a push to the same registry
+// mounts the blob from.
+func (f *fetched) Origin(ocispec.Descriptor) (registry.Reference, bool) { return f.repo, true }
