@@ -47,13 +47,13 @@ func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remot
 
 // pushShared stores the layers this build wrote in the shared cache,
 // mounting them from this build's push targets on the same registry.
-func pushShared(ctx context.Context, c *remotecache.Cache, writers []namedWriter) {
+func pushShared(ctx context.Context, c *remotecache.Cache, writers []output.Writer) {
 	if c == nil {
 		return
 	}
 	var from []registry.Reference
 	for _, w := range writers {
-		if s, ok := strings.CutPrefix(w.dest, "docker://"); ok {
+		if s, ok := strings.CutPrefix(w.Holds().Dest, "docker://"); ok {
 			if ref, err := registry.ParseReference(s); err == nil {
 				from = append(from, ref)
 			}
