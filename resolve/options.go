@@ -3,6 +3,7 @@ package resolve
 import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/registry"
 )
 
@@ -22,4 +23,7 @@ type Options struct {
 	CacheDir string
 	// Progress, if set, reports blob downloads.
 	Progress Progress
+	// Trust, if set, is told of every blob downloaded into the cache, so
+	// that outputs linking it need not hash it again (internal/trust).
+	Trust *trust.Store
 }

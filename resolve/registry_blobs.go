@@ -8,7 +8,9 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/cache"
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/registry"
 )
 
@@ -52,7 +54,7 @@ func (b *registryBlobs) Open(ctx context.Context, desc ocispec.Descriptor) (io.R
 	r := imageio.NewReader(rc, desc)
 	if b.rem.cache != nil {
 		if w, err := b.rem.cache.Writer(desc); err == nil {
-			r.Tee(w)
+			r.Tee(notingSink{Writer: w, trust: b.rem.trust, path: b.rem.cache.BlobPath(desc.Digest), desc: desc})
 		}
 	}
 	return b.withProgress(r, desc), nil
@@ -97,4 +99,23 @@ func shortDigest(d digest.Digest) string {
 		e = e[:12]
 	}
 	return e
+}
+
+// notingSink is a cache writer that, once the verified blob is committed,
+// tells the trust records: an output linking the cached file then need
+// not hash it again.
+type notingSink struct {
+	*cache.Writer
+	trust *trust.Store
+	path  string
+	desc  ocispec.Descriptor
+}
+
+// Commit commits the blob and notes it.
+func (s notingSink) Commit() error {
+	if err := s.Writer.Commit(); err != nil {
+		return err
+	}
+	s.trust.Note(s.path, s.desc)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ybuild/ybuild/cache"
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/registry"
 )
 
@@ -23,6 +24,7 @@ type remote struct {
 	sess     *registry.Session
 	cache    *cache.Cache
 	progress Progress
+	trust    *trust.Store
 
 	fetcherOnce sync.Once
 	fetcher     remotes.Fetcher
@@ -37,7 +39,7 @@ func newRemote(ctx context.Context, ref registry.Reference, opts Options) (*remo
 	}
 	return &remote{
 		ref: ref, offline: opts.Registry != nil && opts.Registry.Offline, sess: sess,
-		cache: cache.New(opts.CacheDir), progress: opts.Progress,
+		cache: cache.New(opts.CacheDir), progress: opts.Progress, trust: opts.Trust,
 	}, nil
 }
 

@@ -47,7 +47,7 @@ var Rules = map[string]Rule{
 	"schema":               {Library: true},
 	"cache":                {Library: true, Imports: []string{"imageio", "internal/inputerr", "internal/blobfile", "internal/filelock"}},
 	"registry":             {Library: true, Imports: []string{"imageio", "internal/inputerr", "location"}},
-	"resolve":              {Library: true, Imports: []string{"location", "registry", "cache", "imageio", "internal/inputerr", "internal/blobfile"}},
+	"resolve":              {Library: true, Imports: []string{"location", "registry", "cache", "imageio", "internal/inputerr", "internal/blobfile", "internal/trust"}},
 	"assemble": {Library: true, Imports: []string{"spec", "resolve", "cache", "imageio", "location", "internal/inputerr", "internal/blobfile", "internal/trust"},
 		DenyImports: []string{"net", "net/http"}},
 	"output":                   {Library: true, Imports: []string{"assemble", "resolve", "registry", "imageio", "location", "internal/inputerr", "internal/blobfile", "internal/filelock", "internal/trust"}},
