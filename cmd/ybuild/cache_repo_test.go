@@ -223,3 +223,15 @@ func writeTarGz(t *testing.T, path, name, body string) ocispec.Descriptor {
 	}
 	return ocispec.Descriptor{Digest: digest.FromBytes(buf.Bytes()), Size: int64(buf.Len())}
 }
+
+// TestCacheRepoFromEnvironment: YBUILD_CACHE_REPO names the repository
+// when --cache-repo is not given (here an unreachable one: one warning).
+func TestCacheRepoFromEnvironment(t *testing.T) {
+	testbase.Busybox(t)
+	t.Setenv("YBUILD_CACHE_REPO", "127.0.0.1:1/ci/cache")
+	out := filepath.Join(t.TempDir(), "out")
+	_, stderr := buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "-o", "oci:"+out)
+	if !strings.Contains(stderr, "warning: cache repository 127.0.0.1:1/ci/cache") {
+		t.Errorf("stderr %q: want the warning about $YBUILD_CACHE_REPO's repository", stderr)
+	}
+}

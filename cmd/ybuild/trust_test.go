@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,4 +215,27 @@ func TestCacheVerifyRemovesDamagedBlob(t *testing.T) {
 func checkBlobsDir(t *testing.T, layout string) {
 	t.Helper()
 	checkCacheDir(t, layout) // the same check: blobs/sha256/<hex> match their names
+}
+
+// TestBaseDownloadedOnceForLayout: the base layers a layout needs are
+// downloaded while the new layer is written, and only once.
+func TestBaseDownloadedOnceForLayout(t *testing.T) {
+	testbase.Busybox(t)
+	reg := registrytest.New(t, registrytest.Options{})
+	baseDir := filepath.Join(t.TempDir(), "base")
+	info := testbase.Layout(t, baseDir)
+	baseRef := reg.Host + "/lib/busybox:1"
+	reg.PushLayout(t, baseDir, testbase.Ref, baseRef)
+	reg.Counter.Reset()
+	f := &trustFixture{baseRef: baseRef, cache: t.TempDir(), layout: filepath.Join(t.TempDir(), "out"), base: info.Image(t, "linux/amd64")}
+	dir := t.TempDir()
+	e2eWriteFiles(t, dir, map[string]string{"build.yaml": trustSpec, "app.txt": "app\n"})
+	f.spec = filepath.Join(dir, "build.yaml")
+	f.build(t)
+	for _, l := range f.base.Layers {
+		if n := reg.Counter.Count(http.MethodGet, "/blobs/"+l.Digest.String()); n != 1 {
+			t.Errorf("base layer %s downloaded %d times, want 1", l.Digest, n)
+		}
+	}
+	checkBlobsDir(t, f.layout)
 }
