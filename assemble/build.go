@@ -10,6 +10,7 @@ import (
 	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
 )
@@ -51,6 +52,13 @@ type Options struct {
 	// the rest ("DIR/.ybuild-work-*"). Relative paths are relative to the
 	// working directory.
 	Skip []string
+	// Trust, if set, holds the records of blob files already verified: a
+	// cached layer blob is then not hashed again while provably unchanged,
+	// and the blobs written are noted. Nil hashes every cached blob used.
+	Trust *trust.Store
+	// Shared, if set, is a layer cache shared between machines, asked when
+	// the local cache (LayerCacheDir, required) misses.
+	Shared SharedCache
 }
 
 // fill returns o with defaults: Created the Unix epoch when zero, in UTC and
@@ -209,7 +217,11 @@ func gather(b *spec.Build, base *resolve.Base, plats []*platformImage, index boo
 			im.add(blob{desc: l, base: base.Blobs})
 		}
 		for _, l := range p.newLayers {
-			im.add(blob{desc: l.Desc, path: l.Path})
+			if l.Source != nil {
+				im.add(blob{desc: l.Desc, base: l.Source}) // from the shared cache: mountable
+			} else {
+				im.add(blob{desc: l.Desc, path: l.Path})
+			}
 		}
 	}
 	for _, p := range plats {

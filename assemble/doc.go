@@ -24,7 +24,9 @@
 //     the one tar header function, names, writing entries.
 //   - basedirs.go: attributes of base directories a layer replaces.
 //   - layer_cache_key.go: what a cached layer's key hashes;
-//     layer_cache.go: lookup and store through package cache.
+//     layer_cache.go: lookup and store through package cache (blobs checked
+//     through internal/trust); layer_shared.go: the layer cache shared
+//     between machines (SharedCache, --cache-repo), checked before use.
 //   - compress.go: compressors, decompression, layer media types.
 //   - config.go, config_container.go, config_env.go, history.go: the image
 //     config; manifest.go: manifests and the index.

@@ -8,6 +8,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	ycache "github.com/ybuild/ybuild/cache"
+	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -50,6 +51,9 @@ type layerBlob struct {
 	DiffID digest.Digest
 	// Path is the blob's file, BlobDir/sha256/<hex>.
 	Path string
+	// Source, if set, is where the blob came from besides Path: the shared
+	// cache (a push to its registry mounts the blob from there).
+	Source resolve.BlobSource
 }
 
 // writeLayer writes one spec layer as a reproducible layer blob into
@@ -111,11 +115,23 @@ func writeStacked(ctx context.Context, l spec.Layer, env layerEnv, below, above 
 		reportCached(env, label, l)
 		return l, nil
 	}
+	if l, ok := lookupShared(ctx, env, shape, mt, es.sorted); ok {
+		_ = cache.store(ctx, key, shape, l)
+		l = cache.adopt(l)
+		l.Source = env.Shared.Source(l.Desc, l.Path)
+		reportCached(env, label+" (shared)", l)
+		return l, nil
+	}
 	out, err := writeBlob(ctx, es.sorted, env, mt, label)
 	if err != nil {
 		return layerBlob{}, fmt.Errorf("write %s: %w", label, err)
 	}
+	env.Trust.Note(out.Path, out.Desc)
 	_ = cache.store(ctx, key, shape, out) // a failure only costs a later cache miss
+	out = cache.adopt(out)
+	if env.Shared != nil && shape != "" {
+		env.Shared.Store(shape, out.Desc, out.DiffID, out.Path)
+	}
 	return out, nil
 }
 
@@ -164,7 +180,7 @@ func layerCacheKeys(es []entry, env layerEnv, mediaType string, sp *spool) (*lay
 	if env.LayerCacheDir == "" || sp.dir != "" {
 		return nil, "", ""
 	}
-	c := &layerCache{c: ycache.New(env.LayerCacheDir)}
+	c := &layerCache{c: ycache.New(env.LayerCacheDir), trust: env.Trust}
 	key, shape, ok := c.keys(es, env, mediaType)
 	if !ok {
 		return nil, "", ""

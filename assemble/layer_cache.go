@@ -4,10 +4,13 @@ import (
 	"archive/tar"
 	"context"
 	"crypto/sha256"
+	"os"
 
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ybuild/ybuild/cache"
+	"github.com/ybuild/ybuild/internal/blobfile"
+	"github.com/ybuild/ybuild/internal/trust"
 )
 
 // layerCache reuses layer blobs across builds. A layer's key hashes
@@ -23,7 +26,8 @@ import (
 // the content-addressed blobs, the same store as the registry blob cache.
 // layer_cache_key.go computes the keys; package cache stores and prunes.
 type layerCache struct {
-	c *cache.Cache
+	c     *cache.Cache
+	trust *trust.Store
 }
 
 // lookup returns the cached layer for key, if its record and blob are there.
@@ -76,8 +80,11 @@ func diffID(ctx context.Context, es []entry) (digest.Digest, error) {
 
 // layer returns the recorded layer if its blob verifies.
 func (c *layerCache) layer(ctx context.Context, r cache.Record) (layerBlob, bool) {
-	p, ok := c.c.Verified(ctx, r.Desc)
-	if !ok {
+	if c.c == nil || r.Desc.Digest.Validate() != nil {
+		return layerBlob{}, false
+	}
+	p := c.c.BlobPath(r.Desc.Digest)
+	if !c.trust.Verify(ctx, p, r.Desc) { // trusted by its record, else hashed
 		return layerBlob{}, false
 	}
 	return layerBlob{Desc: r.Desc, DiffID: r.DiffID, Path: p}, true
@@ -93,9 +100,27 @@ func (c *layerCache) store(ctx context.Context, key, shape string, l layerBlob) 
 	if err := c.c.Link(ctx, l.Desc, l.Path); err != nil {
 		return err
 	}
+	c.trust.Note(c.c.BlobPath(l.Desc.Digest), l.Desc) // a link changes the ctime of every name of the file
 	r := cache.Record{Desc: l.Desc, DiffID: l.DiffID}
 	if err := c.c.PutRecord(cache.ByKey, key, r); err != nil {
 		return err
 	}
 	return c.c.PutRecord(cache.ByShape, shape, r)
+}
+
+// adopt returns l with its Path in the cache when the cache holds l's very
+// file (a hard link), removing the work directory's name for it: a file
+// with one name less to unlink later keeps the ctime its trust record is
+// taken with (a link count change updates the ctime).
+func (c *layerCache) adopt(l layerBlob) layerBlob {
+	if c == nil || c.c == nil {
+		return l
+	}
+	p := c.c.BlobPath(l.Desc.Digest)
+	if !blobfile.SameFile(l.Path, p) || os.Remove(l.Path) != nil {
+		return l
+	}
+	l.Path = p
+	c.trust.Note(p, l.Desc)
+	return l
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // SharedCache is a layer cache shared between machines through a registry
-// (package remotecache implements it). WriteLayer asks it when the local
+// (package remotecache implements it). writeLayer asks it when the local
 // cache misses, by the layer's shape key, and offers it every layer it
 // writes. Nothing it returns is trusted: a record is used only when the
 // layer's own tar has the recorded DiffID, and its blob only once its
@@ -33,32 +33,33 @@ type SharedCache interface {
 	// cache and now held, verified, in the local file path: outputs link
 	// the file, a push to the cache's registry mounts the blob.
 	Source(desc ocispec.Descriptor, path string) resolve.BlobSource
-	// Store offers a layer this build wrote, under its shape key.
-	Store(shape string, l Layer)
+	// Store offers a layer this build wrote, under its shape key: its blob's
+	// descriptor, its DiffID and the local file holding the blob.
+	Store(shape string, desc ocispec.Descriptor, diffID digest.Digest, path string)
 }
 
 // lookupShared returns the layer recorded in the shared cache under shape
 // when es, written as a tar, has the recorded DiffID; the blob is then
 // downloaded into env.BlobDir, its digest and DiffID checked on the way.
-func lookupShared(ctx context.Context, env LayerEnv, shape, mediaType string, es []entry) (Layer, bool) {
+func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es []entry) (layerBlob, bool) {
 	if env.Shared == nil || shape == "" {
-		return Layer{}, false
+		return layerBlob{}, false
 	}
 	desc, want, ok := env.Shared.Lookup(ctx, shape, mediaType)
 	if !ok || desc.Size <= 0 || desc.Digest.Validate() != nil {
-		return Layer{}, false
+		return layerBlob{}, false
 	}
 	d, tarSize, err := diffIDSize(ctx, es)
 	if err != nil || d != want || desc.Size > maxBlobSize(tarSize) {
-		return Layer{}, false
+		return layerBlob{}, false
 	}
 	desc = ocispec.Descriptor{MediaType: mediaType, Digest: desc.Digest, Size: desc.Size}
 	p, err := fetchShared(ctx, env, desc, d)
 	if err != nil {
-		return Layer{}, false
+		return layerBlob{}, false
 	}
 	env.Trust.Note(p, desc)
-	return Layer{Desc: desc, DiffID: d, Path: p}, true
+	return layerBlob{Desc: desc, DiffID: d, Path: p}, true
 }
 
 // maxBlobSize bounds a compressed layer of a tar of n bytes (stored
@@ -83,7 +84,7 @@ func diffIDSize(ctx context.Context, es []entry) (digest.Digest, int64, error) {
 // fetchShared downloads desc into BlobDir/sha256/<hex>: the digest and size
 // are checked by the shared cache's reader, the DiffID here while the blob
 // is decompressed on the way. A mismatch leaves nothing behind.
-func fetchShared(ctx context.Context, env LayerEnv, desc ocispec.Descriptor, diffID digest.Digest) (string, error) {
+func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, diffID digest.Digest) (string, error) {
 	dir := filepath.Join(env.BlobDir, "sha256")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err

@@ -49,7 +49,7 @@ func (c *Cache) pushOne(ctx context.Context, sess *registry.Session, p pending, 
 	if err != nil {
 		return err
 	}
-	blob := ocispec.Descriptor{MediaType: p.layer.Desc.MediaType, Digest: p.layer.Desc.Digest, Size: p.layer.Desc.Size}
+	blob := ocispec.Descriptor{MediaType: p.desc.MediaType, Digest: p.desc.Digest, Size: p.desc.Size}
 	push := blob
 	for _, from := range mountFrom {
 		if from.Domain == c.repo.Domain {
@@ -57,7 +57,7 @@ func (c *Cache) pushOne(ctx context.Context, sess *registry.Session, p pending, 
 			break
 		}
 	}
-	if err := pushFile(ctx, pusher, push, p.layer.Path); err != nil {
+	if err := pushFile(ctx, pusher, push, p.path); err != nil {
 		return fmt.Errorf("layer %s: %w", blob.Digest, err)
 	}
 	if err := pushBytes(ctx, pusher, ocispec.DescriptorEmptyJSON, ocispec.DescriptorEmptyJSON.Data); err != nil {
@@ -69,7 +69,7 @@ func (c *Cache) pushOne(ctx context.Context, sess *registry.Session, p pending, 
 		ArtifactType: ArtifactType,
 		Config:       ocispec.DescriptorEmptyJSON,
 		Layers:       []ocispec.Descriptor{blob},
-		Annotations:  map[string]string{AnnotationDiffID: p.layer.DiffID.String(), AnnotationShape: p.shape},
+		Annotations:  map[string]string{AnnotationDiffID: p.diffID.String(), AnnotationShape: p.shape},
 	}
 	m.Config.Data = nil
 	data, err := json.Marshal(m)

@@ -50,8 +50,10 @@ type Cache struct {
 
 // pending is a layer to store.
 type pending struct {
-	shape string
-	layer assemble.Layer
+	shape  string
+	desc   ocispec.Descriptor
+	diffID digest.Digest
+	path   string
 }
 
 var _ assemble.SharedCache = (*Cache)(nil)
@@ -194,12 +196,13 @@ func (c *Cache) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadClose
 	return imageio.Verify(rc, desc)
 }
 
-// Store queues a layer this build wrote; Push sends it.
-func (c *Cache) Store(shape string, l assemble.Layer) {
+// Store queues a layer this build wrote (its blob's descriptor, DiffID
+// and local file); Push sends it.
+func (c *Cache) Store(shape string, desc ocispec.Descriptor, diffID digest.Digest, path string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.off {
-		c.pending = append(c.pending, pending{shape: shape, layer: l})
+		c.pending = append(c.pending, pending{shape: shape, desc: desc, diffID: diffID, path: path})
 	}
 }
 

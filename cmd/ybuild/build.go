@@ -13,10 +13,12 @@ import (
 
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/internal/filelock"
+	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/lock"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
+	"github.com/ybuild/ybuild/remotecache"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/sign"
 	"github.com/ybuild/ybuild/spec"
@@ -35,6 +37,11 @@ type buildOptions struct {
 	registry  *registryFlags
 	flow      flowOptions
 	supply    supplyFlags
+
+	verifyBlobs bool               // --verify-blobs
+	cacheRepo   string             // --cache-repo
+	trust       *trust.Store       // records of verified blobs, set by newBuildEnv
+	shared      *remotecache.Cache // the --cache-repo cache, set by newBuildEnv
 }
 
 // addBuildFlags registers the build flags on cmd.
@@ -55,6 +62,7 @@ func addBuildFlags(cmd *cobra.Command, o *buildOptions) {
 	addPushFlags(fs, o.registry)
 	addFlowFlags(fs, &o.flow)
 	addSupplyFlags(fs, &o.supply)
+	addSpeedFlags(fs, o)
 }
 
 // runBuild builds every spec named by -f and the arguments: one with the
@@ -64,6 +72,7 @@ func runBuild(ctx context.Context, o *buildOptions, files []string, stdout, stde
 	if err != nil {
 		return err
 	}
+	defer flushTrust(o.trust) // after the work directories are removed (deferred later)
 	if len(files) > 1 {
 		return runMany(ctx, o, files, env, stdout)
 	}
@@ -101,6 +110,10 @@ func newBuildEnv(o *buildOptions, stderr io.Writer) (*buildEnv, error) {
 	reg := o.registry.options()
 	if o.registry.cache() == "" && !o.noCache {
 		fmt.Fprintln(stderr, "ybuild: no cache directory (set --cache-dir, XDG_CACHE_HOME or HOME): building without the layer and blob cache")
+	}
+	o.trust = newTrust(o)
+	if o.shared, err = newShared(o, reg, stderr); err != nil {
+		return nil, err
 	}
 	env := &buildEnv{reg: reg, prog: prog, stderr: stderr, bases: newBaseMemo()}
 	if o.supply.signKey != "" {
@@ -180,6 +193,7 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 		}
 		r.results = append(r.results, res)
 	}
+	pushShared(ctx, o.shared, writers)
 	return r, nil
 }
 
@@ -206,7 +220,7 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		return usageError{err}
 	}
 	base, err := env.bases.open(ctx, b.Base, resolve.Options{
-		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: env.reg, CacheDir: o.registry.cache(), Progress: env.prog,
+		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: env.reg, CacheDir: o.registry.cache(), Progress: env.prog, Trust: o.trust,
 	})
 	if err != nil {
 		return lockedBaseError(r.pin, r.file, err) // resolve names the base
@@ -235,6 +249,11 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		held.Close()      // locked until removed: other builds' sweeps leave it alone
 		removeEmpty(made) // a failed build leaves no new directory behind
 	}
+	fetchFor := writers
+	if o.flow.dryRun {
+		fetchFor = nil // a plan downloads no layer
+	}
+	wait := prefetchBase(ctx, base, o.registry.cache(), env.reg, fetchFor) // the base pull overlaps layer writing
 	r.img, err = assemble.Build(ctx, b, base, assemble.Options{
 		Created:        created,
 		BlobDir:        work,
@@ -243,7 +262,10 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		SingleManifest: len(o.platforms) == 1 && !all,
 		LayerCacheDir:  layerCacheDir(o),
 		Skip:           ownPaths(work, writers),
+		Trust:          o.trust,
+		Shared:         sharedCache(o.shared),
 	})
+	wait(err != nil)
 	return err
 }
 

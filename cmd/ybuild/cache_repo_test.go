@@ -15,7 +15,6 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/registry"
@@ -167,7 +166,7 @@ func TestCacheRepoHostileRecord(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.tar.gz")
 	badDesc := writeTarGz(t, bad, "app/evil.txt", "not the app\n")
 	badDesc.MediaType = mt
-	c.Store(shape, assemble.Layer{Desc: badDesc, DiffID: diffID, Path: bad})
+	c.Store(shape, badDesc, diffID, bad)
 	c.Push(context.Background(), nil)
 	if got, _, _ := c.Lookup(context.Background(), shape, mt); got.Digest != badDesc.Digest {
 		t.Fatalf("the hostile record was not stored: %s", got.Digest)
