@@ -85,3 +85,29 @@ func ranges(c *registrytest.Counter, path string) []string {
 	}
 	return out
 }
+
+// TestInsecureRegistryPlainHTTP: an --insecure-registry host whose HTTPS
+// attempt is closed without an answer (a plain-HTTP registry behind a TCP
+// proxy) is spoken to in plain HTTP after one TLS attempt, for the
+// manifests and the layers alike.
+func TestInsecureRegistryPlainHTTP(t *testing.T) {
+	reg, info, _ := seeded(t, registrytest.Options{})
+	proxy := registrytest.NewProxy(t, reg.Host)
+	proxy.CloseTLS()
+	ropts := resolve.Options{CacheDir: t.TempDir(), Registry: &registry.Options{Insecure: []string{proxy.Host}, RetryBackoff: time.Millisecond}}
+	b, err := resolve.Open(context.Background(), proxy.Host+"/lib/busybox:1", ropts)
+	if err != nil {
+		t.Fatalf("open: %v (%d TLS attempts)", err, proxy.TLSAttempts())
+	}
+	for _, l := range info.Image(t, "linux/amd64").Layers {
+		if err := readErr(b.Blobs, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := proxy.TLSAttempts(); n != 1 {
+		t.Fatalf("%d TLS attempts, want 1 before plain HTTP", n)
+	}
+	if n := proxy.Counter.Count(http.MethodGet, "/blobs/"); n == 0 {
+		t.Fatal("the layers did not come through the proxy")
+	}
+}

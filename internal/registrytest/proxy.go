@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -75,10 +76,12 @@ type Proxy struct {
 	// Counter records every request that reached the proxy, with its Range.
 	Counter *Counter
 
-	backend   string
-	transport *http.Transport
-	mu        sync.Mutex
-	faults    []*proxyFault
+	backend     string
+	transport   *http.Transport
+	mu          sync.Mutex
+	faults      []*proxyFault
+	closeTLS    atomic.Bool
+	tlsAttempts atomic.Int64
 }
 
 // proxyFault is an injected fault and how many requests it has failed.
@@ -102,7 +105,7 @@ func NewProxy(t testing.TB, backend string) *Proxy {
 	p := &Proxy{Host: ln.Addr().String(), backend: backend,
 		transport: &http.Transport{Proxy: nil, DisableCompression: true}}
 	p.Counter = NewCounter(http.HandlerFunc(p.serve))
-	serve(t, ln, p.Counter, nil)
+	serve(t, tlsClosingListener{Listener: ln, p: p}, p.Counter, nil)
 	t.Cleanup(p.transport.CloseIdleConnections)
 	return p
 }
@@ -240,6 +243,9 @@ func (p *Proxy) hijack(w http.ResponseWriter, f func(net.Conn, *bufio.ReadWriter
 
 // reset closes c with a TCP RST instead of a FIN.
 func reset(c net.Conn) {
+	if sc, ok := c.(*sniffConn); ok {
+		c = sc.Conn
+	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)
 	}
