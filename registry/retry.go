@@ -124,7 +124,12 @@ func transientErr(err error) bool {
 		return false
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, net.ErrClosed) { // the transport closed a broken connection under a writer
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Op == "read" || op.Op == "write" || op.Op == "readfrom") {
 		return true
 	}
 	var ne net.Error
