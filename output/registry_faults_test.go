@@ -114,3 +114,33 @@ func readBlobs(t *testing.T, b *resolve.Base) {
 		}
 	}
 }
+
+// TestPushInsecureRegistryPlainHTTP pushes to an --insecure-registry host
+// whose HTTPS attempts are closed (a plain-HTTP registry behind a TCP
+// proxy): after one TLS attempt every request, streamed uploads included,
+// goes over plain HTTP, and the image pulls back with its digest.
+func TestPushInsecureRegistryPlainHTTP(t *testing.T) {
+	src, _ := seedBase(t, registrytest.Options{})
+	img := buildOn(t, openBase(t, src.Host+"/lib/busybox:1", false, &testOpts{}))
+	dst := registrytest.New(t, registrytest.Options{})
+	proxy := registrytest.NewProxy(t, dst.Host)
+	proxy.CloseTLS()
+	w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/hello:1", output.Options{
+		Registry: &registry.Options{Insecure: []string{proxy.Host}, RetryBackoff: time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := w.Write(ctx, img); err != nil {
+		t.Fatalf("push: %v (%d TLS attempts)", err, proxy.TLSAttempts())
+	}
+	if n := proxy.TLSAttempts(); n != 1 {
+		t.Fatalf("%d TLS attempts, want 1", n)
+	}
+	back := openBase(t, dst.Host+"/app/hello:1", false, &testOpts{})
+	if back.Digest != img.Desc.Digest {
+		t.Fatalf("pulled back %s, want %s", back.Digest, img.Desc.Digest)
+	}
+}

@@ -49,21 +49,29 @@ func (f *insecureFallback) RoundTrip(req *http.Request) (*http.Response, error) 
 	if req.URL.Scheme != "https" {
 		return f.next.RoundTrip(req)
 	}
-	if !f.plain.has(req.URL.Host) {
-		resp, err := f.next.RoundTrip(req)
-		if err == nil || req.Context().Err() != nil || !replayableBody(req) {
-			return resp, err
-		}
-		f.plain.add(req.URL.Host)
+	if f.plain.has(req.URL.Host) {
+		// Nothing was sent yet: the request keeps its body (a streamed
+		// upload's pipe must be the one that is read).
+		return f.next.RoundTrip(withHTTP(req.Clone(req.Context())))
 	}
-	plain, err := rewind(req)
-	if err != nil {
-		return nil, err
+	resp, err := f.next.RoundTrip(req)
+	if err == nil || req.Context().Err() != nil || !replayableBody(req) {
+		return resp, err
 	}
-	u := *plain.URL
+	f.plain.add(req.URL.Host)
+	plain, rerr := rewind(req)
+	if rerr != nil {
+		return resp, err
+	}
+	return f.next.RoundTrip(withHTTP(plain))
+}
+
+// withHTTP switches req (a copy) to plain HTTP.
+func withHTTP(req *http.Request) *http.Request {
+	u := *req.URL
 	u.Scheme = "http"
-	plain.URL = &u
-	return f.next.RoundTrip(plain)
+	req.URL = &u
+	return req
 }
 
 // replayableBody reports whether req's body can be sent again.
