@@ -8,17 +8,44 @@ import (
 	"github.com/ybuild/ybuild/imageio"
 )
 
-// counted wraps r to report upload progress, keeping it seekable when r is.
-func (p *push) counted(r io.Reader, desc ocispec.Descriptor) io.Reader {
+// blobProgress reports one blob's upload: bytes the first time they go
+// out (a restarted or rewound upload does not count them again), and done
+// only once the registry holds the blob. A nil *blobProgress reports
+// nothing.
+type blobProgress struct {
+	add  func(int64)
+	done func(size int64)
+	size int64
+	high int64 // bytes reported so far
+}
+
+// startProgress starts reporting desc's upload; nil without a progress
+// callback, and for manifests and indexes.
+func (p *push) startProgress(desc ocispec.Descriptor) *blobProgress {
 	if p.progress == nil || imageio.IsManifest(desc.MediaType) || imageio.IsIndex(desc.MediaType) {
-		return r
+		return nil
 	}
 	add, done := p.progress("push "+short(desc), desc.Size)
-	pr := &progressReader{r: r, add: add, done: func() { done(desc.Size) }, total: desc.Size}
+	return &blobProgress{add: add, done: done, size: desc.Size}
+}
+
+// reader wraps r to report the bytes read, keeping it seekable when r is.
+func (b *blobProgress) reader(r io.Reader) io.Reader {
+	if b == nil {
+		return r
+	}
+	pr := &progressReader{r: r, b: b}
 	if s, ok := r.(io.ReadSeeker); ok {
 		return &progressSeeker{progressReader: pr, s: s}
 	}
 	return pr
+}
+
+// finish reports that the registry holds the blob.
+func (b *blobProgress) finish() {
+	if b != nil {
+		b.done(b.size)
+	}
 }
 
 // short returns the first 12 hex digits of the blob's digest.
@@ -30,31 +57,26 @@ func short(desc ocispec.Descriptor) string {
 	return e
 }
 
-// progressReader reports bytes read and calls done at EOF.
+// progressReader reports the bytes read beyond what was reported before.
 type progressReader struct {
-	r        io.Reader
-	add      func(int64)
-	done     func()
-	total, n int64
-	finished bool
+	r   io.Reader
+	b   *blobProgress
+	pos int64
 }
 
 // Read reads and reports.
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if n > 0 {
-		p.n += int64(n)
-		p.add(int64(n))
-	}
-	if err == io.EOF && !p.finished {
-		p.finished = true
-		p.done()
+func (p *progressReader) Read(buf []byte) (int, error) {
+	n, err := p.r.Read(buf)
+	p.pos += int64(n)
+	if p.pos > p.b.high {
+		p.b.add(p.pos - p.b.high)
+		p.b.high = p.pos
 	}
 	return n, err
 }
 
-// progressSeeker is a progressReader over a ReadSeeker. A seek back (after
-// an auth retry) reports the re-read bytes again; progress is approximate.
+// progressSeeker is a progressReader over a ReadSeeker (content.Copy seeks
+// back to restart an upload after an authentication round trip).
 type progressSeeker struct {
 	*progressReader
 	s io.ReadSeeker
@@ -62,5 +84,9 @@ type progressSeeker struct {
 
 // Seek seeks the underlying reader.
 func (p *progressSeeker) Seek(off int64, whence int) (int64, error) {
-	return p.s.Seek(off, whence)
+	n, err := p.s.Seek(off, whence)
+	if err == nil {
+		p.pos = n
+	}
+	return n, err
 }

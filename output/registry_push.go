@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,8 +79,25 @@ func (p *push) run(ctx context.Context) error {
 }
 
 // one pushes a blob unless the registry has it (HEAD) or can mount it from
-// the base's repository on the same registry.
+// the base's repository on the same registry. A transient failure (a 5xx
+// answer, a broken connection) restarts the upload from the beginning (a
+// new upload session), within the registry options' retry policy.
 func (p *push) one(ctx context.Context, desc ocispec.Descriptor) error {
+	var prog *blobProgress
+	err := p.sess.Retry(ctx, func() error { return p.attempt(ctx, desc, &prog) })
+	var se sourceError
+	if errors.As(err, &se) {
+		return se.err // reading the blob failed; its error says where
+	}
+	if err != nil {
+		return p.sess.Explain("push", fmt.Errorf("blob %s: %w", desc.Digest, err))
+	}
+	prog.finish()
+	return nil
+}
+
+// attempt pushes desc once; *prog is started at the first upload.
+func (p *push) attempt(ctx context.Context, desc ocispec.Descriptor, prog **blobProgress) error {
 	p.startMu.Lock()
 	cw, err := p.pusher.Push(ctx, p.withSource(desc))
 	p.startMu.Unlock()
@@ -87,22 +105,30 @@ func (p *push) one(ctx context.Context, desc ocispec.Descriptor) error {
 		return nil
 	}
 	if err != nil {
-		return p.sess.Explain("push", fmt.Errorf("blob %s: %w", desc.Digest, err))
-	}
-	defer cw.Close()
-	r, closeFn, err := p.open(ctx, desc)
-	if err != nil {
 		return err
 	}
-	defer closeFn()
-	if err := content.Copy(ctx, cw, r, desc.Size, desc.Digest); err != nil {
-		if errdefs.IsAlreadyExists(err) {
-			return nil
-		}
-		return p.sess.Explain("push", fmt.Errorf("blob %s: %w", desc.Digest, err))
+	defer cw.Close()
+	if *prog == nil {
+		*prog = p.startProgress(desc)
 	}
-	return nil
+	r, closeFn, err := p.open(ctx, desc)
+	if err != nil {
+		return sourceError{err}
+	}
+	defer closeFn()
+	err = content.Copy(ctx, cw, (*prog).reader(r), desc.Size, desc.Digest)
+	if errdefs.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
 }
+
+// sourceError is a failure to open the blob being pushed: never retried,
+// and not a registry error of the target.
+type sourceError struct{ err error }
+
+// Error returns the source's error.
+func (e sourceError) Error() string { return e.err.Error() }
 
 // withSource adds containerd's distribution source annotation to a blob
 // that its source reads from a repository on the target's registry, so
@@ -131,23 +157,23 @@ func (p *push) origin(desc ocispec.Descriptor) (registry.Reference, bool) {
 // mismatch fails the read before the upload is committed).
 func (p *push) open(ctx context.Context, desc ocispec.Descriptor) (io.Reader, func(), error) {
 	if data := p.img.Bytes(desc); data != nil {
-		return p.counted(bytes.NewReader(data), desc), func() {}, nil
+		return bytes.NewReader(data), func() {}, nil
 	}
 	path := p.img.Path(desc)
 	if _, remote := p.origin(desc); remote && path == "" {
 		r := &reopener{ctx: ctx, open: func(ctx context.Context) (io.ReadCloser, error) { return p.img.Open(ctx, desc) }}
-		return p.counted(r, desc), func() { _ = r.Close() }, nil
+		return r, func() { _ = r.Close() }, nil
 	}
 	if path != "" {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("blob %s: %w", desc.Digest, err)
 		}
-		return p.counted(f, desc), func() { _ = f.Close() }, nil
+		return f, func() { _ = f.Close() }, nil
 	}
 	rc, err := p.img.Open(ctx, desc)
 	if err != nil {
 		return nil, nil, err
 	}
-	return p.counted(rc, desc), func() { _ = rc.Close() }, nil
+	return rc, func() { _ = rc.Close() }, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 
+	"oras.land/oras-go/v2/registry/remote/auth"
 	orascreds "oras.land/oras-go/v2/registry/remote/credentials"
 )
 
@@ -20,8 +21,9 @@ type credentials struct {
 	ctx   context.Context // the session's: containerd's callback has none
 	files []string
 
-	mu    sync.Mutex
-	found map[string]string // endpoint host → source ("" when none)
+	mu      sync.Mutex
+	found   map[string]string // endpoint host → source ("" when none)
+	secrets []string          // every user:secret handed out, to redact
 }
 
 // credentials returns the lookup for the options' auth files; credential
@@ -43,6 +45,7 @@ func (c *credentials) lookup(host string) (string, string, error) {
 		}
 		if user != "" || secret != "" {
 			c.remember(host, src)
+			c.keep(user, secret)
 			return user, secret, nil
 		}
 	}
@@ -57,6 +60,13 @@ func (c *credentials) remember(host, src string) {
 	c.found[host] = src
 }
 
+// keep records a secret handed out, so that errors can be scrubbed of it.
+func (c *credentials) keep(user, secret string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.secrets = append(c.secrets, user+":"+secret)
+}
+
 // source returns where credentials for host were found, and whether a
 // lookup happened at all.
 func (c *credentials) source(host string) (string, bool) {
@@ -68,7 +78,8 @@ func (c *credentials) source(host string) (string, bool) {
 
 // lookupFile reads credentials for key from one config file, through its
 // credential helper when it names one. It returns the source: the file, or
-// "docker-credential-NAME (from FILE)".
+// "docker-credential-NAME (from FILE)". Its errors never quote what the
+// file or the helper said: that may be the secret itself.
 func lookupFile(ctx context.Context, file, key string) (user, secret, src string, err error) {
 	helper, err := helperFor(file, key)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -77,18 +88,37 @@ func lookupFile(ctx context.Context, file, key string) (user, secret, src string
 	if err != nil {
 		return "", "", "", err
 	}
-	store, err := orascreds.NewStore(file, orascreds.StoreOptions{})
+	src = describeSource(file, helper)
+	if helper != "" {
+		user, secret, err = runHelper(ctx, helper, key)
+	} else {
+		user, secret, err = fromFile(ctx, file, key)
+	}
 	if err != nil {
-		return "", "", "", fmt.Errorf("credentials %s: %w", file, err)
+		return "", "", "", fmt.Errorf("credentials for %s from %s: %w", key, src, err)
 	}
-	cred, err := store.Get(ctx, key)
-	if err != nil {
-		return "", "", "", fmt.Errorf("credentials for %s from %s: %w: %w", key, describeSource(file, helper), ErrCredentials, err)
+	return user, secret, src, nil
+}
+
+// fromFile reads the auths entry for key of a config file: auth (base64
+// user:password), username and password, or identitytoken.
+func fromFile(ctx context.Context, file, key string) (user, secret string, err error) {
+	store, err := orascreds.NewFileStore(file)
+	if err == nil {
+		var cred auth.Credential
+		if cred, err = store.Get(ctx, key); err == nil {
+			if cred.RefreshToken != "" {
+				return "", cred.RefreshToken, nil
+			}
+			return cred.Username, cred.Password, nil
+		}
 	}
-	if cred.RefreshToken != "" {
-		return "", cred.RefreshToken, describeSource(file, helper), nil
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return "", "", fmt.Errorf("%w: %w", ErrCredentials, ctxErr)
 	}
-	return cred.Username, cred.Password, describeSource(file, helper), nil
+	// oras quotes the decoded auth field in some errors: say what is
+	// wrong without it.
+	return "", "", fmt.Errorf("%w: malformed entry (auth must be the base64 of user:password; username, password and identitytoken strings)", ErrCredentials)
 }
 
 // describeSource names a credential source for messages.

@@ -83,6 +83,11 @@ func wrapRegistryErr(op string, ref Reference, creds *credentials, err error) er
 	if err == nil {
 		return nil
 	}
+	return creds.scrub(explain(op, ref, creds, err))
+}
+
+// explain adds the operation, the reference, the kind and the hint to err.
+func explain(op string, ref Reference, creds *credentials, err error) error {
 	sentinel, hint := classifyRemoteErr(err)
 	if sentinel == nil {
 		return fmt.Errorf("%s %s: %w", op, ref, err)

@@ -31,8 +31,10 @@ func (o *Options) newResolver(ctx context.Context, creds *credentials) (remotes.
 }
 
 // hosts returns the containerd RegistryHosts for the options. Loopback
-// registries and --insecure-registry hosts try TLS first and fall back to
-// plain HTTP; insecure hosts also skip certificate verification. Every
+// registries try TLS first and fall back to plain HTTP when the server
+// answers in HTTP; --insecure-registry hosts skip certificate verification
+// and fall back to plain HTTP when HTTPS fails for any reason
+// (insecureFallback). Every
 // other host uses verified TLS, unless a hosts.toml says otherwise.
 // Redirects keep credentials on their origin (withRedirectAuth).
 func (o *Options) hosts(ctx context.Context, creds *credentials) (docker.RegistryHosts, error) {
@@ -49,12 +51,14 @@ func (o *Options) hosts(ctx context.Context, creds *credentials) (docker.Registr
 	if o.HostsDir != "" {
 		base.HostDir = dconfig.HostDirFromRoot(o.HostsDir)
 	}
+	plain := &plainHosts{}
 	return func(host string) ([]docker.RegistryHost, error) {
 		opts := base
 		opts.DefaultTLS = secure
 		switch {
 		case o.isInsecure(host):
 			opts.DefaultTLS, opts.DefaultScheme = insecure, "http"
+			opts.UpdateClient = func(c *http.Client) error { return o.updateInsecureClient(c, plain) }
 		case docker.IsLocalhost(host):
 			// "http" with a TLS config means: try verified TLS, fall back to
 			// plain HTTP when the server answers in HTTP.
@@ -103,8 +107,17 @@ func (o *Options) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// updateClient wraps the client's transport with retries (once) and, when
-// set, the test hook.
+// updateInsecureClient is updateClient for an insecure host: the retries
+// wrap the plain-HTTP fallback.
+func (o *Options) updateInsecureClient(c *http.Client, plain *plainHosts) error {
+	if _, ok := c.Transport.(*retryTransport); ok {
+		return nil
+	}
+	c.Transport = &retryTransport{next: insecureTransport(c.Transport, plain), policy: o.retryPolicy()}
+	return nil
+}
+
+// updateClient wraps the client's transport with retries (once).
 func (o *Options) updateClient(c *http.Client) error {
 	if _, ok := c.Transport.(*retryTransport); ok {
 		return nil

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	remoteerrors "github.com/containerd/containerd/v2/core/remotes/errors"
 )
 
 // Retry defaults: at most 4 retries, backoff from 250ms doubling to 4s, at
@@ -122,7 +124,12 @@ func transientErr(err error) bool {
 		return false
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, net.ErrClosed) { // the transport closed a broken connection under a writer
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Op == "read" || op.Op == "write" || op.Op == "readfrom") {
 		return true
 	}
 	var ne net.Error
@@ -156,5 +163,35 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// Transient reports whether err is a failure worth trying again: a broken
+// connection, a timeout, or a 429 or 5xx answer. A cancelled context is not.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if transientErr(err) {
+		return true
+	}
+	var st remoteerrors.ErrUnexpectedStatus
+	return errors.As(err, &st) && (st.StatusCode == http.StatusTooManyRequests || st.StatusCode >= 500)
+}
+
+// Retry calls op until it succeeds, fails with an error that is not
+// Transient, or the session's retries are used up, waiting the retry
+// policy's backoff between attempts. It returns op's last error.
+func (s *Session) Retry(ctx context.Context, op func() error) error {
+	wait := s.policy.backoff
+	for attempt := 0; ; attempt++ {
+		err := op()
+		if err == nil || attempt >= s.policy.retries || !Transient(err) {
+			return err
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return err
+		}
+		wait = min(wait*2, maxRetryBackoff)
 	}
 }

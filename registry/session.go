@@ -18,6 +18,7 @@ type Session struct {
 	Resolver remotes.Resolver
 	ref      Reference
 	creds    *credentials
+	policy   retryPolicy
 }
 
 // NewSession opens registry access for ref's repository; it sends no
@@ -29,7 +30,7 @@ func NewSession(ctx context.Context, opts *Options, ref Reference) (*Session, er
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	return &Session{Resolver: r, ref: ref, creds: creds}, nil
+	return &Session{Resolver: r, ref: ref, creds: creds, policy: opts.retryPolicy()}, nil
 }
 
 // Reference returns the reference the session was opened for.

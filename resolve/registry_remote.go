@@ -99,7 +99,7 @@ func (rem *remote) open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCl
 	explain := func(err error) error {
 		return rem.sess.Explain("pull", fmt.Errorf("blob %s: %w", desc.Digest, err))
 	}
-	rc, err := rem.fetcher.Fetch(ctx, desc)
+	rc, err := rem.sess.Fetch(ctx, rem.fetcher, desc)
 	if err != nil {
 		return nil, explain(err)
 	}

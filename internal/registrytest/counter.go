@@ -1,8 +1,10 @@
 package registrytest
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,6 +19,8 @@ type Request struct {
 	Path string
 	// Query is the raw query.
 	Query string
+	// Range is the request's Range header ("" for none).
+	Range string
 	// Status is the response status.
 	Status int
 	// BytesIn counts request body bytes (uploads).
@@ -56,7 +60,7 @@ func (c *Counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = body
 	cw := &countWriter{ResponseWriter: w, status: http.StatusOK}
 	c.begin()
-	defer c.end(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}, body, cw) // also on abort panics
+	defer c.end(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Range: r.Header.Get("Range")}, body, cw) // also on abort panics
 	c.next.ServeHTTP(cw, r)
 }
 
@@ -177,4 +181,9 @@ func (w *countWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// Hijack hands over the connection (the fault-injecting proxy breaks it).
+func (w *countWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
