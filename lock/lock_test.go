@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -140,5 +142,28 @@ func TestWriteAtomic(t *testing.T) {
 	}
 	if _, err := Read(filepath.Join(dir, "missing.lock")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Read(missing) = %v, want ErrNotExist", err)
+	}
+}
+
+// TestReadFIFO: a FIFO named build.lock is refused at once; opening it
+// for reading must not wait for a writer.
+func TestReadFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "build.lock")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Read(p); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("Read(FIFO) = %v, want ErrInvalid", err)
+		}
+	case <-time.After(10 * time.Second):
+		// Unblock the open so the goroutine ends, then fail.
+		if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal("Read blocked opening a FIFO")
 	}
 }

@@ -12,9 +12,10 @@ import (
 )
 
 // TestFlowLockBadInput: a missing lock with --locked, a corrupt lock, a
-// hand-edited platform digest, a pinned digest the registry does not have,
-// the lock of another spec and a lock for a local base each give one line,
-// exit 2, and write nothing.
+// hand-edited platform digest or field, a pinned digest the registry does
+// not have, the lock of another spec, a lock that is a dangling link or a
+// directory, and a lock for a local base each give one line, exit 2, and
+// write nothing.
 func TestFlowLockBadInput(t *testing.T) {
 	reg := registrytest.New(t, registrytest.Options{})
 	base := reg.Host + "/lib/small:1"
@@ -60,10 +61,21 @@ func TestFlowLockBadInput(t *testing.T) {
 		"edited index":    {strings.Replace(good, "\ndigest: ", "\ndigest: "+fake.String()+"\nx: ", 1), "invalid lockfile"},
 		"unknown digest":  {flowReplaceTopDigest(t, good, fake), "the pinned base"},
 		"other spec":      {strings.Replace(good, `spec: "build.yaml"`, `spec: "other.yaml"`, 1), "it is the lock of other.yaml, not of build.yaml"},
+		"unwritten field": {good + "mediaType: application/vnd.oci.image.index.v1+json\n", "invalid lockfile"},
 	} {
 		cliMust(t, os.WriteFile(lockPath, []byte(c.lock), 0o644))
 		check(name, build(), "build.lock", c.want)
 	}
+	// A lock that is a link to nothing is not a missing lock: without
+	// --locked it must not quietly resolve the tag.
+	cliMust(t, os.Remove(lockPath))
+	cliMust(t, os.Symlink(filepath.Join(dir, "gone.lock"), lockPath))
+	check("dangling link", cliRun("build", "--progress", "quiet", "-f", spec, "-o", "oci:"+filepath.Join(dir, "out")),
+		"build.lock: invalid lockfile: a symbolic link to a missing file")
+	cliMust(t, os.Remove(lockPath))
+	cliMust(t, os.Mkdir(lockPath, 0o755))
+	check("directory", build(), "build.lock: invalid lockfile: not a regular file")
+	cliMust(t, os.Remove(lockPath))
 	cliMust(t, os.WriteFile(lockPath, []byte(good), 0o644))
 	cliMust(t, os.WriteFile(spec, []byte(strings.Replace(mustRead(t, spec), "base: "+base, "base: scratch", 1)), 0o644))
 	check("local base", build(), "a lock pins registry bases only")
