@@ -143,3 +143,28 @@ func TestLayerMetaBound(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareHugeConfig: configs of 300,000 values (a hostile image's:
+// flattening them would take hundreds of megabytes) are compared whole,
+// as one change carrying both digests; small ones field by field.
+func TestCompareHugeConfig(t *testing.T) {
+	huge := func(v string) []byte { return []byte(`{"x":[` + strings.Repeat(v+",", 300000) + v + `]}`) }
+	a, b := huge("0"), huge("1")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got, err := compareJSON(a, b)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(got) != 1 || got[0].Field != WholeDocument || string(got[0].New) != `"`+digest.FromBytes(b).String()+`"` {
+		t.Fatalf("compareJSON(huge) = %d changes, %v; want one %q", len(got), err, WholeDocument)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("comparing two %d-byte configs allocated %d bytes", len(a), alloc)
+	}
+	if n := countValues([]byte(`{"a":"x,[{\",","b":[1,2]}`)); n != 5 {
+		t.Errorf("countValues = %d, want 5 (commas and brackets in strings do not count)", n)
+	}
+	if got, err := compareJSON([]byte(`{"a":[1,2]}`), []byte(`{"a":[1,3]}`)); err != nil || len(got) != 1 || got[0].Field != "a[1]" {
+		t.Errorf("compareJSON(small) = %+v, %v", got, err)
+	}
+}
