@@ -54,7 +54,12 @@ func runMany(ctx context.Context, o *buildOptions, files []string, env *buildEnv
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return err // interrupted: exit 130, outputs left as they were
+		// Interrupted: exit 130, outputs not yet written left as they
+		// were; the metadata file still records those that were.
+		if ferr := writeSideFiles(o, rs, err); ferr != nil {
+			fmt.Fprintf(env.stderr, "ybuild: %v\n", ferr)
+		}
+		return err
 	}
 	err := manyError(rs)
 	if ferr := writeSideFiles(o, rs, err); ferr != nil && err == nil {
