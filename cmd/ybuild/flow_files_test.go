@@ -2,14 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/internal/registrytest"
+	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/internal/treetest"
 )
 
@@ -197,5 +200,39 @@ func TestFlowDryRunMount(t *testing.T) {
 	}
 	if n := reg.Counter.Count("PUT", "") + reg.Counter.Count("POST", "") + reg.Counter.Count("PATCH", ""); n != 0 {
 		t.Errorf("the dry run sent %d writes: %v", n, reg.Counter.Requests())
+	}
+}
+
+// TestFlowManySharedLayout: specs of one call that write into the same OCI
+// layout (each its own ref, or the same spec given twice) all land: no
+// "file exists" from two renames of a new layout, no image dropped by
+// two index.json rewrites racing.
+func TestFlowManySharedLayout(t *testing.T) {
+	root := t.TempDir()
+	shared := filepath.Join(root, "shared")
+	var files []string
+	for i := range 8 {
+		spec := fmt.Sprintf("apiVersion: ybuild/v1\nbase: scratch\noutputs: [\"oci:%s:r%d\"]\nfiles:\n  - {content: \"%d\\n\", dst: /n}\n", shared, i, i)
+		e2eWriteFiles(t, filepath.Join(root, fmt.Sprint(i)), map[string]string{"build.yaml": spec})
+		files = append(files, filepath.Join(root, fmt.Sprint(i), "build.yaml"))
+	}
+	for round := range 3 {
+		cliMust(t, os.RemoveAll(shared))
+		args := append([]string{"build", "--progress", "quiet", "--no-cache", "--jobs", "8"}, files...)
+		if round == 2 {
+			args = append(args, files[0]) // the same spec twice
+		}
+		if res := cliRun(args...); res.code != 0 {
+			t.Fatalf("round %d: exit %d\n%s", round, res.code, res.stderr)
+		}
+		refs := map[string]bool{}
+		for _, m := range testbase.ReadIndex(t, shared).Manifests {
+			if r := m.Annotations[ocispec.AnnotationRefName]; r != "" { // attachments have none
+				refs[r] = true
+			}
+		}
+		if len(refs) != 8 {
+			t.Fatalf("round %d: the shared layout holds refs %v, want r0…r7", round, refs)
+		}
 	}
 }
