@@ -76,7 +76,14 @@ func runBuild(ctx context.Context, o *buildOptions, files []string, stdout, stde
 	if len(files) > 1 {
 		return runMany(ctx, o, files, env, stdout)
 	}
-	r, err := buildSpec(ctx, o, files[0], nil, env)
+	b, err := prepareSpec(files[0], o.args, o.tags)
+	if err == nil {
+		err = checkDepTarget(o, []*spec.Build{b}, env)
+	}
+	if err != nil {
+		return err // bad input: nothing built, no metadata file
+	}
+	r, err := buildSpec(ctx, o, files[0], b, env)
 	defer r.close()
 	r.err = err
 	if ferr := writeSideFiles(o, []*specResult{r}, err); ferr != nil && err == nil {

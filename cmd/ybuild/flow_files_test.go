@@ -236,3 +236,29 @@ func TestFlowManySharedLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowDepfileNoTarget: --depfile with neither --metadata-file nor a
+// local output is bad input, refused (exit 2) before anything is pushed,
+// with one spec or several.
+func TestFlowDepfileNoTarget(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	a := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nname: a\nbase: scratch\nfiles:\n  - {content: \"a\\n\", dst: /a}\n"})
+	b := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nname: b\nbase: scratch\n" +
+		"outputs: [\"docker://" + reg.Host + "/team/b:1\"]\nfiles:\n  - {content: \"b\\n\", dst: /b}\n"})
+	dep := filepath.Join(t.TempDir(), "x.d")
+	for name, args := range map[string][]string{
+		"one spec":   {"-f", a, "-o", "docker://" + reg.Host + "/team/a:1"},
+		"many specs": {b, b},
+	} {
+		reg.Counter.Reset()
+		res := cliRun(append([]string{"build", "--progress", "quiet", "--no-cache", "--depfile", dep}, args...)...)
+		if res.code != exitUsage || !strings.Contains(res.stderr, "--depfile: no target") {
+			t.Errorf("%s: exit %d, want 2 and no target\n%s", name, res.code, res.stderr)
+		}
+		for _, r := range reg.Counter.Requests() {
+			if r.Method != "GET" && r.Method != "HEAD" {
+				t.Errorf("%s: the refused build sent %s", name, r)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/spec"
 )
 
 // maxDefaultJobs bounds the default number of specs built at once.
@@ -31,6 +32,13 @@ func runMany(ctx context.Context, o *buildOptions, files []string, env *buildEnv
 	if !ok {
 		err := manyError(rs)
 		printMany(stdout, env.stderr, rs, o)
+		return err
+	}
+	specs := make([]*spec.Build, 0, len(rs))
+	for _, r := range rs {
+		specs = append(specs, r.spec)
+	}
+	if err := checkDepTarget(o, specs, env); err != nil {
 		return err
 	}
 	sem := make(chan struct{}, jobs)

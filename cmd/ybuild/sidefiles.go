@@ -144,13 +144,36 @@ func writeDepfile(o *buildOptions, rs []*specResult) error {
 		prereqs = append(prereqs, in...)
 	}
 	if target == "" {
-		return usageError{errors.New("no target: pass --metadata-file or write a local output (oci:, oci-archive:, docker-archive:)")}
+		return usageError{errNoDepTarget}
 	}
 	var buf bytes.Buffer
 	if err := depfile.Write(&buf, target, relPaths(prereqs)); err != nil {
 		return err
 	}
 	return writeAtomic(o.flow.depfile, buf.Bytes())
+}
+
+// errNoDepTarget is --depfile with nothing to name as the rule's target.
+var errNoDepTarget = errors.New("no target: pass --metadata-file or write a local output (oci:, oci-archive:, docker-archive:)")
+
+// checkDepTarget refuses --depfile without a target (no --metadata-file,
+// no local output in any spec) before anything is built or pushed.
+func checkDepTarget(o *buildOptions, builds []*spec.Build, env *buildEnv) error {
+	if o.flow.depfile == "" || o.flow.metadataFile != "" || o.flow.dryRun {
+		return nil
+	}
+	for _, b := range builds {
+		ws, err := outputWriters(b, o, env.reg, env.prog)
+		if err != nil {
+			return nil // the build reports it
+		}
+		for _, w := range ws {
+			if w.Holds().Path != "" {
+				return nil
+			}
+		}
+	}
+	return usageError{fmt.Errorf("--depfile: %w", errNoDepTarget)}
 }
 
 // specInputs lists what one spec's build read: the spec, its lockfile,
