@@ -146,6 +146,8 @@ type specResult struct {
 	cleanup func()
 	// outPaths are the absolute paths of the local outputs.
 	outPaths []string
+	// inputs are what the build read, for --depfile.
+	inputs []string
 }
 
 // buildSpec loads one spec (unless b is already loaded), resolves its base (through its lock),
@@ -185,6 +187,9 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 		}
 	}
 	if err := assembleImage(ctx, r, o, env, writers); err != nil || o.flow.assembleOnly {
+		return r, err
+	}
+	if err := listInputs(o, r); err != nil {
 		return r, err
 	}
 	if o.flow.dryRun {

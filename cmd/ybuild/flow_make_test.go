@@ -139,9 +139,9 @@ out.json: build.yaml
 // TestFlowDepfileOddNames: with real make, sources whose names hold a
 // space, $, #, :, %, backslashes, or a bare make keyword are built once,
 // not again, again after one of them changes, and make still works after
-// one is deleted; a name make cannot express (;) fails with exit 2 and no
-// dependency file instead of one that runs the rest of the name as a
-// command.
+// one is deleted; a name make cannot express (;) fails with exit 2, no
+// output and no dependency file, instead of one that runs the rest of the
+// name as a command.
 func TestFlowDepfileOddNames(t *testing.T) {
 	e2e.Require(t, "make")
 	dir := t.TempDir()
@@ -186,7 +186,9 @@ func TestFlowDepfileOddNames(t *testing.T) {
 	if res.code != exitUsage || !strings.Contains(res.stderr, "make cannot read") {
 		t.Errorf("a source named with ';': exit %d, want 2 naming the file\n%s", res.code, res.stderr)
 	}
-	if _, err := os.Stat(dep); !os.IsNotExist(err) {
-		t.Errorf("a depfile was written for a name make cannot express: %v", err)
+	for _, p := range []string{dep, filepath.Join(bad, "out")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s was written for a name make cannot express: %v", p, err)
+		}
 	}
 }

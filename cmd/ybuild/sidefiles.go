@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -137,11 +138,7 @@ func writeDepfile(o *buildOptions, rs []*specResult) error {
 		if target == "" {
 			target = firstLocalOutput(r)
 		}
-		in, err := specInputs(r)
-		if err != nil {
-			return err
-		}
-		prereqs = append(prereqs, in...)
+		prereqs = append(prereqs, r.inputs...)
 	}
 	if target == "" {
 		return usageError{errNoDepTarget}
@@ -174,6 +171,23 @@ func checkDepTarget(o *buildOptions, builds []*spec.Build, env *buildEnv) error 
 		}
 	}
 	return usageError{fmt.Errorf("--depfile: %w", errNoDepTarget)}
+}
+
+// listInputs fills r.inputs for --depfile once the base is resolved, and
+// checks that make can read every name back, before any output is written.
+func listInputs(o *buildOptions, r *specResult) error {
+	if o.flow.depfile == "" || o.flow.dryRun {
+		return nil
+	}
+	in, err := specInputs(r)
+	if err == nil {
+		r.inputs = relPaths(in)
+		err = depfile.Write(io.Discard, "target", r.inputs)
+	}
+	if err != nil {
+		return fmt.Errorf("--depfile: %w", err)
+	}
+	return nil
 }
 
 // specInputs lists what one spec's build read: the spec, its lockfile,
