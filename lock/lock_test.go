@@ -106,6 +106,7 @@ func TestCheck(t *testing.T) {
 		"new base":   {Want{Spec: "build.yaml", Base: "127.0.0.1:5000/lib/busybox:2"}, ErrStale},
 		"new plat":   {Want{Spec: "build.yaml", Base: l.Base, Platforms: []string{"linux/s390x"}}, ErrStale},
 		"all":        {Want{Spec: "build.yaml", Base: l.Base, AllPlatforms: true}, ErrStale},
+		"moved pin":  {Want{Spec: "build.yaml", Base: l.Base, Digest: digest.FromString("other")}, ErrInvalid},
 	} {
 		if err := l.Check(c.w); !errors.Is(err, c.want) {
 			t.Errorf("%s: Check = %v, want %v", name, err, c.want)

@@ -9,6 +9,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ybuild/ybuild/internal/registrytest"
+	"github.com/ybuild/ybuild/lock"
 )
 
 // TestFlowLockBadInput: a missing lock with --locked, a corrupt lock, a
@@ -111,5 +112,39 @@ func TestFlowLockDockerScheme(t *testing.T) {
 	}
 	if tags := flowTagRequests(reg, "1"); len(tags) != 0 {
 		t.Errorf("the locked build asked about the tag: %v", tags)
+	}
+}
+
+// TestFlowLockDigestBase: a spec that names its base by digest cannot be
+// moved by its lock: a lock edited to another image of the repository is
+// refused (exit 2), not built from.
+func TestFlowLockDigestBase(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	base := reg.Host + "/lib/small:1"
+	flowPushScratchBase(t, reg, filepath.Join(t.TempDir(), "base"), base)
+	other := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nname: o\nbase: " + base + "\nfiles:\n  - {content: \"o\\n\", dst: /o}\n"})
+	res := cliRun("build", "--progress", "quiet", "-f", other, "-o", "docker://"+reg.Host+"/lib/small:2")
+	otherDigest := cliOneResult(t, res.stdout, "docker://"+reg.Host+"/lib/small:2")
+
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "build.yaml")
+	e2eWriteFiles(t, dir, map[string]string{"build.yaml": strings.Replace(strings.Replace(flowManySpec, "NAME", "pin", -1), "BASE", base, 1)})
+	if res := cliRun("lock", "-f", spec); res.code != 0 {
+		t.Fatalf("lock: exit %d\n%s", res.code, res.stderr)
+	}
+	l, err := lock.Read(filepath.Join(dir, "build.lock"))
+	cliMust(t, err)
+	pinned := strings.Replace(mustRead(t, spec), "base: "+base, "base: "+base+"@"+l.Digest.String(), 1)
+	cliMust(t, os.WriteFile(spec, []byte(pinned), 0o644))
+	l.Base += "@" + l.Digest.String()
+	l.Digest, l.Platforms[0].Digest = otherDigest, otherDigest // a single manifest: its own platform
+	cliMust(t, lock.Write(filepath.Join(dir, "build.lock"), l))
+	out := filepath.Join(dir, "out")
+	res = cliRun("build", "--progress", "quiet", "-f", spec, "-o", "oci:"+out)
+	if res.code != exitUsage || !strings.Contains(res.stderr, "the spec pins the base to") {
+		t.Fatalf("a lock moving a base named by digest: exit %d, want 2\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused build wrote %s", out)
 	}
 }

@@ -60,6 +60,11 @@ func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform
 // lockWant is what spec b asks of its lock.
 func lockWant(b *spec.Build, file string, plats []ocispec.Platform, all bool) lock.Want {
 	w := lock.Want{Spec: filepath.Base(file), Base: b.Base, AllPlatforms: all}
+	if loc, err := location.Parse(b.Base, location.Base); err == nil && loc.Kind == location.Registry {
+		if ref, err := registry.ParseReference(loc.Ref); err == nil {
+			w.Digest = ref.Digest
+		}
+	}
 	for _, p := range plats {
 		w.Platforms = append(w.Platforms, platformName(p))
 	}
