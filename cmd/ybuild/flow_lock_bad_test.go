@@ -67,6 +67,14 @@ func TestFlowLockBadInput(t *testing.T) {
 		cliMust(t, os.WriteFile(lockPath, []byte(c.lock), 0o644))
 		check(name, build(), "build.lock", c.want)
 	}
+	// An invalid lock names the command that replaces it, and that
+	// command does (plain lock refuses to overwrite it).
+	cliMust(t, os.WriteFile(lockPath, []byte(strings.Replace(good, `spec: "build.yaml"`, `spec: "other.yaml"`, 1)), 0o644))
+	check("replace hint", build(), "run `ybuild lock --update -f ")
+	check("plain lock", cliRun("lock", "-f", spec), "run `ybuild lock --update -f ")
+	if res := cliRun("lock", "--update", "-f", spec, "--cache-dir", t.TempDir()); res.code != 0 || mustRead(t, lockPath) != good {
+		t.Errorf("lock --update over an invalid lock: exit %d, lock:\n%s\n%s", res.code, mustRead(t, lockPath), res.stderr)
+	}
 	// A lock that is a link to nothing is not a missing lock: without
 	// --locked it must not quietly resolve the tag.
 	cliMust(t, os.Remove(lockPath))

@@ -42,7 +42,11 @@ func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform
 			fmt.Fprintf(stderr, "ybuild: %s: %v: resolving the base as written; run `ybuild lock -f %s` to update the lock\n", path, err, file)
 			return nil, nil
 		}
-		return nil, usageError{fmt.Errorf("%s: %w; run `ybuild lock -f %s`", path, err, file)}
+		run := "ybuild lock"
+		if errors.Is(err, lock.ErrInvalid) {
+			run = "ybuild lock --update" // plain lock refuses an invalid lock
+		}
+		return nil, usageError{fmt.Errorf("%s: %w; run `%s -f %s`", path, err, run, file)}
 	}
 	loc, err := location.Parse(b.Base, location.Base)
 	if err != nil {
