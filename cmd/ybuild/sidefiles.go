@@ -217,15 +217,17 @@ func firstLocalOutput(r *specResult) string {
 	return ""
 }
 
-// relPaths makes absolute paths relative to the working directory, where
-// make runs.
+// relPaths makes absolute paths under the working directory, where make
+// runs, relative to it. Paths outside stay absolute: a ../ would be
+// resolved from the physical directory, not from a symbolic link in the
+// working directory's path.
 func relPaths(ps []string) []string {
 	cwd, _ := os.Getwd()
 	out := make([]string, 0, len(ps))
 	seen := map[string]bool{}
 	for _, p := range ps {
 		if filepath.IsAbs(p) && cwd != "" {
-			if rel, err := filepath.Rel(cwd, p); err == nil {
+			if rel, err := filepath.Rel(cwd, p); err == nil && filepath.IsLocal(rel) {
 				p = rel
 			}
 		}
