@@ -216,10 +216,10 @@ func TestFlowManySharedLayout(t *testing.T) {
 		e2eWriteFiles(t, filepath.Join(root, fmt.Sprint(i)), map[string]string{"build.yaml": spec})
 		files = append(files, filepath.Join(root, fmt.Sprint(i), "build.yaml"))
 	}
-	for round := range 3 {
+	for round := range 2 {
 		cliMust(t, os.RemoveAll(shared))
 		args := append([]string{"build", "--progress", "quiet", "--no-cache", "--jobs", "8"}, files...)
-		if round == 2 {
+		if round == 1 {
 			args = append(args, files[0]) // the same spec twice
 		}
 		if res := cliRun(args...); res.code != 0 {

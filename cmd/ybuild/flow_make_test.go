@@ -157,7 +157,9 @@ func TestFlowDepfileOddNames(t *testing.T) {
 	if n := builds(); n != 1 {
 		t.Fatalf("first make ran ybuild %d times, want 1", n)
 	}
-	for _, changed := range []string{"", "src/i%j", `src/k\l`, "define", "src/a b"} {
+	// Nothing to do on the second call proves every name resolves to its
+	// file (make remakes a missing one); one change proves it is watched.
+	for _, changed := range []string{"", "src/i%j"} {
 		if changed != "" {
 			cliMust(t, os.WriteFile(filepath.Join(dir, changed), []byte("changed"), 0o644))
 			if n := builds(); n != 1 {
