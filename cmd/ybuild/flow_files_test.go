@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -260,5 +262,29 @@ func TestFlowDepfileNoTarget(t *testing.T) {
 				t.Errorf("%s: the refused build sent %s", name, r)
 			}
 		}
+	}
+}
+
+// TestFlowMetadataToFIFO: a --metadata-file that exists and is not a
+// regular file (a FIFO here; /dev/stdout or /dev/null in practice) is
+// written to, not replaced by a regular file.
+func TestFlowMetadataToFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "meta")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // so that the writer's open does not wait
+	cliMust(t, err)
+	defer r.Close()
+	spec := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nbase: scratch\nfiles:\n  - {content: \"a\\n\", dst: /a}\n"})
+	cliBuild(t, "-f", spec, "-o", "oci:"+filepath.Join(dir, "out"), "--metadata-file", fifo)
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v, %v", fi.Mode(), err)
+	}
+	data, _ := io.ReadAll(r)
+	var m metadata
+	if err := json.Unmarshal(data, &m); err != nil || len(m.Builds) != 1 {
+		t.Errorf("read from the FIFO %q: %v", data, err)
 	}
 }

@@ -240,7 +240,24 @@ func relPaths(ps []string) []string {
 }
 
 // writeAtomic writes data to a temporary file beside path and renames it.
+// An existing path that is not a regular file (/dev/stdout, /dev/null, a
+// FIFO) is written to, never replaced: renaming over /dev/null as root
+// would replace the device.
 func writeAtomic(path string, data []byte) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
