@@ -104,8 +104,6 @@ type buildEnv struct {
 	prog   resolve.Progress
 	stderr io.Writer
 	bases  *baseMemo
-	// writes serialises the specs' writes to one local output.
-	writes pathLocks
 	// signer signs images and attestations (--sign-key), or nil.
 	signer *sign.Signer
 }
@@ -201,9 +199,7 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 		return r, err
 	}
 	for _, w := range writers {
-		unlock := env.writes.lock(w.Holds().Path)
 		res, err := sup.write(ctx, w, r.img, env.stderr)
-		unlock()
 		if err != nil {
 			return r, fmt.Errorf("write %w", err) // output errors start with the destination
 		}
