@@ -2,6 +2,7 @@ package depfile
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,12 +11,23 @@ import (
 	"github.com/ybuild/ybuild/spec"
 )
 
+// TestEscape: GNU make's quoting, which differs between a rule's target
+// and its prerequisites; names make cannot express are refused.
 func TestEscape(t *testing.T) {
-	for in, want := range map[string]string{
-		"a/b.txt": "a/b.txt", "my file": `my\ file`, "a#b": `a\#b`, "$HOME": "$$HOME", "c:d": `c\:d`, "50%": `50\%`,
+	for in, want := range map[string][2]string{
+		"a/b.txt": {"a/b.txt", "a/b.txt"}, "my file": {`my\ file`, `my\ file`}, "a#b": {`a\#b`, `a\#b`},
+		"$HOME": {"$$HOME", "$$HOME"}, "c:d": {`c\:d`, `c\:d`}, "50%": {`50%`, `50\%`}, `a\b`: {`a\b`, `a\b`},
+		`a\ b`: {`a\\\ b`, `a\\\ b`}, "define": {"./define", "./define"}, "~root/x": {"./~root/x", "./~root/x"},
 	} {
-		if got := Escape(in); got != want {
-			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		pre, err := escape(in, false)
+		target, err2 := escape(in, true)
+		if err != nil || err2 != nil || pre != want[0] || target != want[1] {
+			t.Errorf("escape(%q) = %q, %q (%v, %v), want %q, %q", in, pre, target, err, err2, want[0], want[1])
+		}
+	}
+	for _, in := range []string{"a\nb", "a\tb", "a;b", "a=b", `a\`, "a\rb"} {
+		if _, err := escape(in, false); !errors.Is(err, ErrPath) {
+			t.Errorf("escape(%q): %v, want ErrPath", in, err)
 		}
 	}
 }

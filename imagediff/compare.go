@@ -88,11 +88,19 @@ func comparePlatform(ctx context.Context, a, b Image, ma, mb *Manifest, opts Opt
 	return pd, nil
 }
 
+// maxAlignCells bounds the longest-common-subsequence table of
+// alignLayers (n×m ints): a manifest may list a hundred thousand layers.
+const maxAlignCells = 1 << 22
+
 // alignLayers pairs the layers of a and b: the longest common subsequence
 // of digests is unchanged; between two common layers, layers are paired
 // in order as changed, and the rest are removed (only in a) or added (only
-// in b).
+// in b). When the table would pass maxAlignCells, only the common prefix
+// and suffix are unchanged and the layers between are paired in order.
 func alignLayers(a, b []ocispec.Descriptor) ([]LayerDiff, error) {
+	if len(a)*len(b) > maxAlignCells {
+		return alignEnds(a, b), nil
+	}
 	n, m := len(a), len(b)
 	lcs := make([][]int, n+1)
 	for i := range lcs {
@@ -136,4 +144,37 @@ func alignLayers(a, b []ocispec.Descriptor) ([]LayerDiff, error) {
 	}
 	flush()
 	return out, nil
+}
+
+// alignEnds is alignLayers without the table: the common prefix and
+// suffix are unchanged, the layers between are paired in order as
+// changed, and the rest removed or added.
+func alignEnds(a, b []ocispec.Descriptor) []LayerDiff {
+	p := 0
+	for p < len(a) && p < len(b) && a[p].Digest == b[p].Digest {
+		p++
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s].Digest == b[len(b)-1-s].Digest {
+		s++
+	}
+	out := make([]LayerDiff, 0, max(len(a), len(b)))
+	for i := 0; i < p; i++ {
+		out = append(out, LayerDiff{Status: Same, A: &a[i], B: &b[i]})
+	}
+	ma, mb := a[p:len(a)-s], b[p:len(b)-s]
+	for k := 0; k < len(ma) || k < len(mb); k++ {
+		switch {
+		case k < len(ma) && k < len(mb):
+			out = append(out, LayerDiff{Status: Changed, A: &ma[k], B: &mb[k]})
+		case k < len(ma):
+			out = append(out, LayerDiff{Status: Removed, A: &ma[k]})
+		default:
+			out = append(out, LayerDiff{Status: Added, B: &mb[k]})
+		}
+	}
+	for i := s; i > 0; i-- {
+		out = append(out, LayerDiff{Status: Same, A: &a[len(a)-i], B: &b[len(b)-i]})
+	}
+	return out
 }

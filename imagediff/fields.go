@@ -1,10 +1,13 @@
 package imagediff
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
+
+	"github.com/opencontainers/go-digest"
 )
 
 // field is one leaf of a JSON document.
@@ -71,9 +74,27 @@ func childPath(p, k string) string {
 	return p + "[" + string(q) + "]"
 }
 
+// maxFields bounds the values of a document compared field by field: a
+// 32 MiB config of [0,0,0,…] has sixteen million, which would take
+// gigabytes to flatten. Real configs have a few thousand.
+const maxFields = 1 << 16
+
+// WholeDocument is the Field of the one change reported for documents
+// too large to compare field by field; Old and New are their digests.
+const WholeDocument = "(whole document: too large to compare field by field)"
+
 // compareJSON lists the leaves that differ between two JSON documents, in
-// A's order, then those only in B.
+// A's order, then those only in B. Documents with more than maxFields
+// values are compared whole.
 func compareJSON(a, b []byte) ([]FieldChange, error) {
+	if bytes.Equal(a, b) {
+		return nil, nil
+	}
+	if countValues(a) > maxFields || countValues(b) > maxFields {
+		o, _ := json.Marshal(digest.FromBytes(a))
+		n, _ := json.Marshal(digest.FromBytes(b))
+		return []FieldChange{{Field: WholeDocument, Old: o, New: n}}, nil
+	}
 	fa, err := flatten(a)
 	if err != nil {
 		return nil, err
@@ -133,4 +154,24 @@ func compareAnnotations(a, b map[string]string) []FieldChange {
 		out = append(out, c)
 	}
 	return out
+}
+
+// countValues bounds from above the number of values in a JSON document
+// without parsing it: one, plus one per comma and per opening bracket
+// outside strings.
+func countValues(data []byte) int {
+	n, inString, escaped := 1, false, false
+	for _, c := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ',' || c == '[' || c == '{'):
+			n++
+		}
+	}
+	return n
 }

@@ -138,4 +138,19 @@ func TestPrintable(t *testing.T) {
 	if strings.ContainsAny(got, "\x1b\x07") || !strings.Contains(got, `"/x\x1b[2J"`) {
 		t.Errorf("describe = %q", got)
 	}
+	// A hostile image's platform, annotation key and value (a C1 CSI, which
+	// JSON does not escape) are quoted too.
+	r := &Report{A: "a", B: "b", DigestA: "sha256:a", DigestB: "sha256:b", Platforms: []PlatformDiff{{
+		Platform: "linux/\x1b[2J", Status: Changed,
+		Annotations: []FieldChange{{Field: "k\x1b]0;x\x07", Old: []byte(`"a"`), New: []byte("\"\u009b31m\"")}},
+	}}}
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range map[string]string{"WriteText": text.String(), "First": r.First()} {
+		if strings.ContainsAny(s, "\x1b\x07\u009b") {
+			t.Errorf("%s = %q: control characters from the image", what, s)
+		}
+	}
 }

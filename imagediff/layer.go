@@ -65,11 +65,25 @@ func readLayer(ctx context.Context, open func(context.Context, ocispec.Descripto
 	return out, nil
 }
 
+// maxLayerMeta bounds what a comparison keeps of one layer: the bytes of
+// its entries' names, link targets and extended attributes, plus
+// entryOverhead per entry. A few kilobytes of gzip can hold thousands of
+// megabyte-long names; a layer past the bound is refused, not compared.
+// A variable so that tests can lower it.
+var maxLayerMeta int64 = 256 << 20
+
+// entryOverhead is what one entry costs beyond its strings, for maxLayerMeta.
+const entryOverhead = 128
+
+// ErrTooLarge marks a layer whose entries exceed maxLayerMeta.
+var ErrTooLarge = errors.New("too many entries or too long names to compare")
+
 // readEntries reads a tar stream's entries by path; later entries of the
 // same path win.
 func readEntries(ctx context.Context, r io.Reader) (map[string]entry, error) {
 	out := map[string]entry{}
 	tr := tar.NewReader(r)
+	var kept int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -85,7 +99,11 @@ func readEntries(ctx context.Context, r io.Reader) (map[string]entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", h.Name, err)
 		}
-		out[cleanName(h.Name)] = e
+		name := cleanName(h.Name)
+		if kept += int64(len(name)+len(e.link)+len(e.xattrs)) + entryOverhead; kept > maxLayerMeta {
+			return nil, fmt.Errorf("%w: over %d MiB of names, link targets and attributes", ErrTooLarge, maxLayerMeta>>20)
+		}
+		out[name] = e
 	}
 }
 

@@ -19,30 +19,31 @@ func (r *Report) First() string {
 		return ""
 	}
 	for _, p := range r.Platforms {
+		plat := printable(p.Platform) // from the image: untrusted
 		switch p.Status {
 		case Same:
 			continue
 		case Removed:
-			return fmt.Sprintf("platform %s: only in %s", p.Platform, r.A)
+			return fmt.Sprintf("platform %s: only in %s", plat, r.A)
 		case Added:
-			return fmt.Sprintf("platform %s: only in %s", p.Platform, r.B)
+			return fmt.Sprintf("platform %s: only in %s", plat, r.B)
 		}
 		if s := p.firstLayer(r); s != "" {
-			return fmt.Sprintf("platform %s: %s", p.Platform, s)
+			return fmt.Sprintf("platform %s: %s", plat, s)
 		}
 		for _, c := range p.Config {
 			if c.Field == "rootfs.diff_ids" || strings.HasPrefix(c.Field, "rootfs.diff_ids[") {
 				continue // follows from the layers
 			}
-			return fmt.Sprintf("platform %s: config field %s: %s", p.Platform, c.Field, oldNew(c))
+			return fmt.Sprintf("platform %s: config field %s: %s", plat, c.Field, oldNew(c))
 		}
 		for _, c := range p.Annotations {
-			return fmt.Sprintf("platform %s: manifest annotation %s: %s", p.Platform, c.Field, oldNew(c))
+			return fmt.Sprintf("platform %s: manifest annotation %s: %s", plat, printable(c.Field), oldNew(c))
 		}
 		if len(p.Config) > 0 {
-			return fmt.Sprintf("platform %s: config field %s: %s", p.Platform, p.Config[0].Field, oldNew(p.Config[0]))
+			return fmt.Sprintf("platform %s: config field %s: %s", plat, p.Config[0].Field, oldNew(p.Config[0]))
 		}
-		return fmt.Sprintf("platform %s: manifest %s vs %s (media types or layer descriptors)", p.Platform, p.DigestA, p.DigestB)
+		return fmt.Sprintf("platform %s: manifest %s vs %s (media types or layer descriptors)", plat, p.DigestA, p.DigestB)
 	}
 	return fmt.Sprintf("index %s vs %s: the platform manifests are the same; the index differs (annotations or media type)", r.DigestA, r.DigestB)
 }
@@ -111,7 +112,7 @@ func oldNew(c FieldChange) string {
 	if n == "" {
 		n = "(absent)"
 	}
-	return o + " → " + n
+	return printable(o) + " → " + printable(n)
 }
 
 // WriteText writes the report for people: per platform, the config and
@@ -125,6 +126,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		return ew.err
 	}
 	for _, p := range r.Platforms {
+		p.Platform = printable(p.Platform) // from the image: untrusted
 		switch p.Status {
 		case Same:
 			ew.printf("\n%s: same (%s)\n", p.Platform, p.DigestA)
@@ -151,7 +153,7 @@ func writeFields(ew *errWriter, title string, cs []FieldChange) {
 	}
 	ew.printf("  %s:\n", title)
 	for _, c := range cs {
-		ew.printf("    %s: %s\n", c.Field, oldNew(c))
+		ew.printf("    %s: %s\n", printable(c.Field), oldNew(c))
 	}
 }
 

@@ -3,8 +3,11 @@ package imagediff
 import (
 	"archive/tar"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +85,86 @@ func TestCompareStreams(t *testing.T) {
 	// The generators and pipes allocate too; the bound is far below one file.
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > bigFileSize/8 {
 		t.Errorf("comparing two %d-byte files allocated %d bytes: contents are being buffered", bigFileSize, alloc)
+	}
+}
+
+// TestAlignManyLayers: two manifests of 5000 layers each, with one common
+// layer at either end, align without an n×m table (that would be 200 MB):
+// the ends are unchanged and the layers between paired in order.
+func TestAlignManyLayers(t *testing.T) {
+	const n = 5000
+	mk := func(side string) []ocispec.Descriptor {
+		ls := make([]ocispec.Descriptor, n)
+		for i := range ls {
+			ls[i].Digest = digest.FromString(fmt.Sprint(side, i))
+		}
+		ls[0].Digest, ls[n-1].Digest = digest.FromString("first"), digest.FromString("last")
+		return ls
+	}
+	a, b := mk("a"), mk("b")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got, err := alignLayers(a, b)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n || got[0].Status != Same || got[n-1].Status != Same || got[1].Status != Changed ||
+		got[1].A.Digest != a[1].Digest || got[1].B.Digest != b[1].Digest {
+		t.Fatalf("alignment of %d layers: %d entries, first %v, second %v", n, len(got), got[0].Status, got[1].Status)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("aligning %d×%d layers allocated %d bytes", n, n, alloc)
+	}
+}
+
+// TestLayerMetaBound: a layer whose entries' names pass the bound (here
+// lowered to 1 MiB: a few KiB of gzip can hold gigabytes of names) is
+// refused with ErrTooLarge instead of being held in memory.
+func TestLayerMetaBound(t *testing.T) {
+	defer func(old int64) { maxLayerMeta = old }(maxLayerMeta)
+	maxLayerMeta = 1 << 20
+	long := strings.Repeat("n", 200<<10)
+	var small, big [][2]string
+	for i := 0; i < 8; i++ {
+		big = append(big, [2]string{fmt.Sprintf("%d/%s", i, long), "x"})
+		small = append(small, [2]string{fmt.Sprint(i), "x"})
+	}
+	st := blobs{}
+	for name, c := range map[string]struct {
+		entries [][2]string
+		tooBig  bool
+	}{"small": {small, false}, "big": {big, true}} {
+		d := st.add(gz(t, tarOf(t, c.entries, 0o644)))
+		_, err := readLayer(context.Background(), st.open, d)
+		if errors.Is(err, ErrTooLarge) != c.tooBig || (err != nil) != c.tooBig {
+			t.Errorf("%s layer: %v, want ErrTooLarge %v", name, err, c.tooBig)
+		}
+	}
+}
+
+// TestCompareHugeConfig: configs of 300,000 values (a hostile image's:
+// flattening them would take hundreds of megabytes) are compared whole,
+// as one change carrying both digests; small ones field by field.
+func TestCompareHugeConfig(t *testing.T) {
+	huge := func(v string) []byte { return []byte(`{"x":[` + strings.Repeat(v+",", 300000) + v + `]}`) }
+	a, b := huge("0"), huge("1")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got, err := compareJSON(a, b)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(got) != 1 || got[0].Field != WholeDocument || string(got[0].New) != `"`+digest.FromBytes(b).String()+`"` {
+		t.Fatalf("compareJSON(huge) = %d changes, %v; want one %q", len(got), err, WholeDocument)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("comparing two %d-byte configs allocated %d bytes", len(a), alloc)
+	}
+	if n := countValues([]byte(`{"a":"x,[{\",","b":[1,2]}`)); n != 5 {
+		t.Errorf("countValues = %d, want 5 (commas and brackets in strings do not count)", n)
+	}
+	if got, err := compareJSON([]byte(`{"a":[1,2]}`), []byte(`{"a":[1,3]}`)); err != nil || len(got) != 1 || got[0].Field != "a[1]" {
+		t.Errorf("compareJSON(small) = %+v, %v", got, err)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
@@ -23,7 +25,6 @@ type fileLock struct {
 	Spec         string    `yaml:"spec"`
 	Base         string    `yaml:"base"`
 	Digest       string    `yaml:"digest"`
-	MediaType    string    `yaml:"mediaType"`
 	AllPlatforms bool      `yaml:"allPlatforms"`
 	Platforms    yaml.Node `yaml:"platforms"`
 }
@@ -71,13 +72,22 @@ func quote(s string) string {
 }
 
 // Read reads and parses the lockfile at path. A missing file gives an error
-// matching fs.ErrNotExist.
+// matching fs.ErrNotExist; a symbolic link to nothing, or anything but a
+// regular file (a FIFO would block the open), is ErrInvalid.
 func Read(path string) (*Lock, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := os.Lstat(path); lerr == nil {
+			return nil, fmt.Errorf("%s: %w: a symbolic link to a missing file", path, ErrInvalid)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w: not a regular file", path, ErrInvalid)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

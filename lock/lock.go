@@ -68,10 +68,13 @@ type Want struct {
 	Platforms []string
 	// AllPlatforms is platforms: all.
 	AllPlatforms bool
+	// Digest is the digest Base names itself (name@sha256:…), if any: a
+	// lock cannot move such a base.
+	Digest digest.Digest
 }
 
 // Check reports whether l can pin a build of want: ErrInvalid when it
-// belongs to another spec, ErrStale (with the reason) when the base differs
+// belongs to another spec or moves a base the spec names by digest, ErrStale (with the reason) when the base differs
 // or a wanted platform is not pinned.
 func (l *Lock) Check(want Want) error {
 	if l.Spec != want.Spec {
@@ -79,6 +82,9 @@ func (l *Lock) Check(want Want) error {
 	}
 	if l.Base != want.Base {
 		return fmt.Errorf("%w: the lock pins base %s, the spec says %s", ErrStale, l.Base, want.Base)
+	}
+	if want.Digest != "" && l.Digest != want.Digest {
+		return fmt.Errorf("%w: the spec pins the base to %s, the lock to %s: the lock was edited", ErrInvalid, want.Digest, l.Digest)
 	}
 	if want.AllPlatforms && !l.AllPlatforms {
 		return fmt.Errorf("%w: the spec builds all platforms, the lock pins %s", ErrStale, l.names())

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -104,6 +106,7 @@ func TestCheck(t *testing.T) {
 		"new base":   {Want{Spec: "build.yaml", Base: "127.0.0.1:5000/lib/busybox:2"}, ErrStale},
 		"new plat":   {Want{Spec: "build.yaml", Base: l.Base, Platforms: []string{"linux/s390x"}}, ErrStale},
 		"all":        {Want{Spec: "build.yaml", Base: l.Base, AllPlatforms: true}, ErrStale},
+		"moved pin":  {Want{Spec: "build.yaml", Base: l.Base, Digest: digest.FromString("other")}, ErrInvalid},
 	} {
 		if err := l.Check(c.w); !errors.Is(err, c.want) {
 			t.Errorf("%s: Check = %v, want %v", name, err, c.want)
@@ -140,5 +143,28 @@ func TestWriteAtomic(t *testing.T) {
 	}
 	if _, err := Read(filepath.Join(dir, "missing.lock")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Read(missing) = %v, want ErrNotExist", err)
+	}
+}
+
+// TestReadFIFO: a FIFO named build.lock is refused at once; opening it
+// for reading must not wait for a writer.
+func TestReadFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "build.lock")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Read(p); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("Read(FIFO) = %v, want ErrInvalid", err)
+		}
+	case <-time.After(10 * time.Second):
+		// Unblock the open so the goroutine ends, then fail.
+		if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal("Read blocked opening a FIFO")
 	}
 }

@@ -25,6 +25,8 @@ const dirtySuffix = "-dirty"
 // checkout is what the annotations source and revision say.
 type checkout struct {
 	source, revision string
+	// sourceErr is why the origin URL cannot be the source.
+	sourceErr error
 }
 
 // fillAutoAnnotations replaces the value auto of the annotations
@@ -52,6 +54,8 @@ func fillAutoAnnotations(b *spec.Build) error {
 		v := co.source
 		if k == ocispec.AnnotationRevision {
 			v = co.revision
+		} else if co.sourceErr != nil {
+			return autoError(b, k, co.sourceErr)
 		}
 		if v == "" {
 			return autoError(b, k, errors.New("the checkout has no remote named origin (git remote add origin URL) and no CI variable names the repository"))
@@ -72,8 +76,8 @@ func autoError(b *spec.Build, k string, err error) error {
 func findCheckout(dir string) (checkout, error) {
 	co, gitErr := gitCheckout(dir)
 	if gitErr == nil {
-		if co.source == "" {
-			co.source = ciCheckout().source
+		if co.source == "" && co.sourceErr == nil {
+			co.source, co.sourceErr = ciCheckout().source, ciCheckout().sourceErr
 		}
 		return co, nil
 	}
@@ -93,7 +97,8 @@ func ciCheckout() checkout {
 		return co
 	}
 	if sha := os.Getenv("CI_COMMIT_SHA"); sha != "" {
-		return checkout{revision: sha, source: cleanRemote(os.Getenv("CI_PROJECT_URL"))}
+		src, err := cleanRemote(os.Getenv("CI_PROJECT_URL"))
+		return checkout{revision: sha, source: src, sourceErr: err}
 	}
 	return checkout{}
 }
@@ -117,7 +122,7 @@ func gitCheckout(dir string) (checkout, error) {
 		co.revision += dirtySuffix
 	}
 	if remote, err := git(dir, "remote", "get-url", "origin"); err == nil {
-		co.source = cleanRemote(remote)
+		co.source, co.sourceErr = cleanRemote(remote)
 	}
 	return co, nil
 }
@@ -136,23 +141,36 @@ func git(dir string, args ...string) (string, error) {
 
 var scpLike = regexp.MustCompile(`^([A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):([^/].*)$`)
 
+// errRemote is why a remote URL cannot be recorded; it never repeats the
+// URL, which may hold a secret.
+var errRemote = errors.New("the origin URL cannot be recorded without risking a credential " +
+	"(it does not parse as a URL, or keeps an @, a query or a fragment once user:password@ is dropped): " +
+	"set the annotation to the repository's URL")
+
 // cleanRemote turns a git remote into a browsable URL without credentials:
-// git@host:org/repo.git → https://host/org/repo; user:token@ is dropped;
-// a trailing .git is dropped.
-func cleanRemote(s string) string {
+// git@host:org/repo.git → https://host/org/repo; user:token@, a query and
+// a fragment are dropped; a trailing .git is dropped. A remote that does
+// not parse, or still holds an @ (a password with an unescaped / or @),
+// is errRemote: it might put a secret in the image.
+func cleanRemote(s string) (string, error) {
 	if s == "" {
-		return ""
+		return "", nil
 	}
 	if m := scpLike.FindStringSubmatch(s); m != nil && !strings.Contains(s, "://") {
 		s = "https://" + m[2] + "/" + m[3]
 	}
 	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
-		u.User = nil
+		u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
 		if u.Scheme == "ssh" || u.Scheme == "git" {
 			u.Scheme = "https"
 			u.Host = u.Hostname()
 		}
 		s = u.String()
+	} else if strings.Contains(s, "://") {
+		return "", errRemote
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git")
+	if strings.ContainsAny(s, "@?#") {
+		return "", errRemote
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git"), nil
 }

@@ -76,7 +76,14 @@ func runBuild(ctx context.Context, o *buildOptions, files []string, stdout, stde
 	if len(files) > 1 {
 		return runMany(ctx, o, files, env, stdout)
 	}
-	r, err := buildSpec(ctx, o, files[0], nil, env)
+	b, err := prepareSpec(files[0], o.args, o.tags)
+	if err == nil {
+		err = checkDepTarget(o, []*spec.Build{b}, env)
+	}
+	if err != nil {
+		return err // bad input: nothing built, no metadata file
+	}
+	r, err := buildSpec(ctx, o, files[0], b, env)
 	defer r.close()
 	r.err = err
 	if ferr := writeSideFiles(o, []*specResult{r}, err); ferr != nil && err == nil {
@@ -137,6 +144,8 @@ type specResult struct {
 	cleanup func()
 	// outPaths are the absolute paths of the local outputs.
 	outPaths []string
+	// inputs are what the build read, for --depfile.
+	inputs []string
 }
 
 // buildSpec loads one spec (unless b is already loaded), resolves its base (through its lock),
@@ -176,6 +185,9 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 		}
 	}
 	if err := assembleImage(ctx, r, o, env, writers); err != nil || o.flow.assembleOnly {
+		return r, err
+	}
+	if err := listInputs(o, r); err != nil {
 		return r, err
 	}
 	if o.flow.dryRun {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,15 +104,60 @@ func TestFlowAutoAnnotations(t *testing.T) {
 	}
 }
 
+// TestCleanRemote: credentials, queries and fragments never reach the
+// source annotation; a remote that cannot be cleaned for sure is refused.
 func TestCleanRemote(t *testing.T) {
 	for in, want := range map[string]string{
 		"git@github.com:team/app.git":                "https://github.com/team/app",
 		"https://u:tok@gitlab.example.com/g/app.git": "https://gitlab.example.com/g/app",
 		"ssh://git@host.example.com:2222/x/y.git":    "https://host.example.com/x/y",
 		"https://github.com/team/app":                "https://github.com/team/app",
+		"https://u:p%2Fw@example.com/g/app.git":      "https://example.com/g/app",
+		"https://example.com/g/app.git?token=SECRET": "https://example.com/g/app",
+		"https://tok@example.com:8443/g/app.git#x":   "https://example.com:8443/g/app",
 	} {
-		if got := cleanRemote(in); got != want {
-			t.Errorf("cleanRemote(%q) = %q, want %q", in, got, want)
+		if got, err := cleanRemote(in); got != want || err != nil {
+			t.Errorf("cleanRemote(%q) = %q, %v, want %q", in, got, err, want)
 		}
+	}
+	for _, in := range []string{
+		"https://user:pa/SECRET@example.com/g/app.git", // a / in the password: no URL parser finds the user
+		"user:SECRET@example.com:g/app.git",            // scp-like with a password
+		"https://user:SECRET@[::1/g/app",               // does not parse
+	} {
+		if got, err := cleanRemote(in); !errors.Is(err, errRemote) || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("cleanRemote(%q) = %q, %v, want errRemote", in, got, err)
+		}
+	}
+}
+
+// TestFlowAutoSourceSecret: an origin URL ybuild cannot strip of its
+// password for sure fails source: auto (exit 2, the secret in no message)
+// and puts nothing in an image; revision: auto alone still builds.
+func TestFlowAutoSourceSecret(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	flowNoCI(t)
+	dir := t.TempDir()
+	e2eWriteFiles(t, dir, map[string]string{"build.yaml": flowAutoSpec, "app.txt": "v1\n"})
+	flowGit(t, dir, "init", "-q")
+	flowGit(t, dir, "remote", "add", "origin", "https://user:pa/SECRET@git.example.com/team/app.git")
+	flowGit(t, dir, "add", ".")
+	flowGit(t, dir, "commit", "-qm", "one")
+	out := filepath.Join(t.TempDir(), "x")
+	res := cliRun("build", "-f", filepath.Join(dir, "build.yaml"), "--no-cache", "-o", "oci:"+out)
+	if res.code != exitUsage || strings.Contains(res.stderr+res.stdout, "SECRET") {
+		t.Fatalf("source: auto with a password in origin: exit %d, want 2 without the secret\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	cliCheckStderr(t, res.stderr, `annotations["org.opencontainers.image.source"]: auto: the origin URL cannot be recorded`)
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused build wrote %s", out)
+	}
+	only := strings.Replace(flowAutoSpec, "  org.opencontainers.image.source: auto\n", "", 1)
+	e2eWriteFiles(t, dir, map[string]string{"rev.yaml": only})
+	idx, _ := flowAutoAnnotations(t, filepath.Join(dir, "rev.yaml"))
+	if idx[ocispec.AnnotationRevision] == "" || strings.Contains(fmt.Sprint(idx), "SECRET") {
+		t.Errorf("revision: auto alone: annotations %v", idx)
 	}
 }

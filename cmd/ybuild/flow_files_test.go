@@ -2,14 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/internal/registrytest"
+	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/internal/treetest"
 )
 
@@ -197,5 +202,89 @@ func TestFlowDryRunMount(t *testing.T) {
 	}
 	if n := reg.Counter.Count("PUT", "") + reg.Counter.Count("POST", "") + reg.Counter.Count("PATCH", ""); n != 0 {
 		t.Errorf("the dry run sent %d writes: %v", n, reg.Counter.Requests())
+	}
+}
+
+// TestFlowManySharedLayout: specs of one call that write into the same OCI
+// layout (each its own ref, or the same spec given twice) all land: no
+// "file exists" from two renames of a new layout, no image dropped by
+// two index.json rewrites racing.
+func TestFlowManySharedLayout(t *testing.T) {
+	root := t.TempDir()
+	shared := filepath.Join(root, "shared")
+	var files []string
+	for i := range 8 {
+		spec := fmt.Sprintf("apiVersion: ybuild/v1\nbase: scratch\noutputs: [\"oci:%s:r%d\"]\nfiles:\n  - {content: \"%d\\n\", dst: /n}\n", shared, i, i)
+		e2eWriteFiles(t, filepath.Join(root, fmt.Sprint(i)), map[string]string{"build.yaml": spec})
+		files = append(files, filepath.Join(root, fmt.Sprint(i), "build.yaml"))
+	}
+	for round := range 2 {
+		cliMust(t, os.RemoveAll(shared))
+		args := append([]string{"build", "--progress", "quiet", "--no-cache", "--jobs", "8"}, files...)
+		if round == 1 {
+			args = append(args, files[0]) // the same spec twice
+		}
+		if res := cliRun(args...); res.code != 0 {
+			t.Fatalf("round %d: exit %d\n%s", round, res.code, res.stderr)
+		}
+		refs := map[string]bool{}
+		for _, m := range testbase.ReadIndex(t, shared).Manifests {
+			if r := m.Annotations[ocispec.AnnotationRefName]; r != "" { // attachments have none
+				refs[r] = true
+			}
+		}
+		if len(refs) != 8 {
+			t.Fatalf("round %d: the shared layout holds refs %v, want r0…r7", round, refs)
+		}
+	}
+}
+
+// TestFlowDepfileNoTarget: --depfile with neither --metadata-file nor a
+// local output is bad input, refused (exit 2) before anything is pushed,
+// with one spec or several.
+func TestFlowDepfileNoTarget(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	a := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nname: a\nbase: scratch\nfiles:\n  - {content: \"a\\n\", dst: /a}\n"})
+	b := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nname: b\nbase: scratch\n" +
+		"outputs: [\"docker://" + reg.Host + "/team/b:1\"]\nfiles:\n  - {content: \"b\\n\", dst: /b}\n"})
+	dep := filepath.Join(t.TempDir(), "x.d")
+	for name, args := range map[string][]string{
+		"one spec":   {"-f", a, "-o", "docker://" + reg.Host + "/team/a:1"},
+		"many specs": {b, b},
+	} {
+		reg.Counter.Reset()
+		res := cliRun(append([]string{"build", "--progress", "quiet", "--no-cache", "--depfile", dep}, args...)...)
+		if res.code != exitUsage || !strings.Contains(res.stderr, "--depfile: no target") {
+			t.Errorf("%s: exit %d, want 2 and no target\n%s", name, res.code, res.stderr)
+		}
+		for _, r := range reg.Counter.Requests() {
+			if r.Method != "GET" && r.Method != "HEAD" {
+				t.Errorf("%s: the refused build sent %s", name, r)
+			}
+		}
+	}
+}
+
+// TestFlowMetadataToFIFO: a --metadata-file that exists and is not a
+// regular file (a FIFO here; /dev/stdout or /dev/null in practice) is
+// written to, not replaced by a regular file.
+func TestFlowMetadataToFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "meta")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // so that the writer's open does not wait
+	cliMust(t, err)
+	defer r.Close()
+	spec := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nbase: scratch\nfiles:\n  - {content: \"a\\n\", dst: /a}\n"})
+	cliBuild(t, "-f", spec, "-o", "oci:"+filepath.Join(dir, "out"), "--metadata-file", fifo)
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v, %v", fi.Mode(), err)
+	}
+	data, _ := io.ReadAll(r)
+	var m metadata
+	if err := json.Unmarshal(data, &m); err != nil || len(m.Builds) != 1 {
+		t.Errorf("read from the FIFO %q: %v", data, err)
 	}
 }

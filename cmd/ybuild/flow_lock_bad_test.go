@@ -9,12 +9,14 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ybuild/ybuild/internal/registrytest"
+	"github.com/ybuild/ybuild/lock"
 )
 
 // TestFlowLockBadInput: a missing lock with --locked, a corrupt lock, a
-// hand-edited platform digest, a pinned digest the registry does not have,
-// the lock of another spec and a lock for a local base each give one line,
-// exit 2, and write nothing.
+// hand-edited platform digest or field, a pinned digest the registry does
+// not have, the lock of another spec, a lock that is a dangling link or a
+// directory, and a lock for a local base each give one line, exit 2, and
+// write nothing.
 func TestFlowLockBadInput(t *testing.T) {
 	reg := registrytest.New(t, registrytest.Options{})
 	base := reg.Host + "/lib/small:1"
@@ -60,10 +62,29 @@ func TestFlowLockBadInput(t *testing.T) {
 		"edited index":    {strings.Replace(good, "\ndigest: ", "\ndigest: "+fake.String()+"\nx: ", 1), "invalid lockfile"},
 		"unknown digest":  {flowReplaceTopDigest(t, good, fake), "the pinned base"},
 		"other spec":      {strings.Replace(good, `spec: "build.yaml"`, `spec: "other.yaml"`, 1), "it is the lock of other.yaml, not of build.yaml"},
+		"unwritten field": {good + "mediaType: application/vnd.oci.image.index.v1+json\n", "invalid lockfile"},
 	} {
 		cliMust(t, os.WriteFile(lockPath, []byte(c.lock), 0o644))
 		check(name, build(), "build.lock", c.want)
 	}
+	// An invalid lock names the command that replaces it, and that
+	// command does (plain lock refuses to overwrite it).
+	cliMust(t, os.WriteFile(lockPath, []byte(strings.Replace(good, `spec: "build.yaml"`, `spec: "other.yaml"`, 1)), 0o644))
+	check("replace hint", build(), "run `ybuild lock --update -f ")
+	check("plain lock", cliRun("lock", "-f", spec), "run `ybuild lock --update -f ")
+	if res := cliRun("lock", "--update", "-f", spec, "--cache-dir", t.TempDir()); res.code != 0 || mustRead(t, lockPath) != good {
+		t.Errorf("lock --update over an invalid lock: exit %d, lock:\n%s\n%s", res.code, mustRead(t, lockPath), res.stderr)
+	}
+	// A lock that is a link to nothing is not a missing lock: without
+	// --locked it must not quietly resolve the tag.
+	cliMust(t, os.Remove(lockPath))
+	cliMust(t, os.Symlink(filepath.Join(dir, "gone.lock"), lockPath))
+	check("dangling link", cliRun("build", "--progress", "quiet", "-f", spec, "-o", "oci:"+filepath.Join(dir, "out")),
+		"build.lock: invalid lockfile: a symbolic link to a missing file")
+	cliMust(t, os.Remove(lockPath))
+	cliMust(t, os.Mkdir(lockPath, 0o755))
+	check("directory", build(), "build.lock: invalid lockfile: not a regular file")
+	cliMust(t, os.Remove(lockPath))
 	cliMust(t, os.WriteFile(lockPath, []byte(good), 0o644))
 	cliMust(t, os.WriteFile(spec, []byte(strings.Replace(mustRead(t, spec), "base: "+base, "base: scratch", 1)), 0o644))
 	check("local base", build(), "a lock pins registry bases only")
@@ -99,5 +120,39 @@ func TestFlowLockDockerScheme(t *testing.T) {
 	}
 	if tags := flowTagRequests(reg, "1"); len(tags) != 0 {
 		t.Errorf("the locked build asked about the tag: %v", tags)
+	}
+}
+
+// TestFlowLockDigestBase: a spec that names its base by digest cannot be
+// moved by its lock: a lock edited to another image of the repository is
+// refused (exit 2), not built from.
+func TestFlowLockDigestBase(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	base := reg.Host + "/lib/small:1"
+	flowPushScratchBase(t, reg, filepath.Join(t.TempDir(), "base"), base)
+	other := cliSpecDir(t, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nname: o\nbase: " + base + "\nfiles:\n  - {content: \"o\\n\", dst: /o}\n"})
+	res := cliRun("build", "--progress", "quiet", "-f", other, "-o", "docker://"+reg.Host+"/lib/small:2")
+	otherDigest := cliOneResult(t, res.stdout, "docker://"+reg.Host+"/lib/small:2")
+
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "build.yaml")
+	e2eWriteFiles(t, dir, map[string]string{"build.yaml": strings.Replace(strings.Replace(flowManySpec, "NAME", "pin", -1), "BASE", base, 1)})
+	if res := cliRun("lock", "-f", spec); res.code != 0 {
+		t.Fatalf("lock: exit %d\n%s", res.code, res.stderr)
+	}
+	l, err := lock.Read(filepath.Join(dir, "build.lock"))
+	cliMust(t, err)
+	pinned := strings.Replace(mustRead(t, spec), "base: "+base, "base: "+base+"@"+l.Digest.String(), 1)
+	cliMust(t, os.WriteFile(spec, []byte(pinned), 0o644))
+	l.Base += "@" + l.Digest.String()
+	l.Digest, l.Platforms[0].Digest = otherDigest, otherDigest // a single manifest: its own platform
+	cliMust(t, lock.Write(filepath.Join(dir, "build.lock"), l))
+	out := filepath.Join(dir, "out")
+	res = cliRun("build", "--progress", "quiet", "-f", spec, "-o", "oci:"+out)
+	if res.code != exitUsage || !strings.Contains(res.stderr, "the spec pins the base to") {
+		t.Fatalf("a lock moving a base named by digest: exit %d, want 2\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused build wrote %s", out)
 	}
 }

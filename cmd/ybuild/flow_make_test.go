@@ -114,17 +114,102 @@ func TestFlowDepfilePerPlatform(t *testing.T) {
 	cliBuild(t, "-f", filepath.Join(dir, "build.yaml"), "-o", "oci:"+filepath.Join(t.TempDir(), "out"), "--depfile", dep)
 	got := mustRead(t, dep)
 	for _, want := range []string{filepath.Join(dir, "arch", "amd64.txt"), filepath.Join(dir, "arch", "arm64.txt")} {
-		rel := want
-		if cwd, err := os.Getwd(); err == nil {
-			if r, err := filepath.Rel(cwd, want); err == nil {
-				rel = r
-			}
-		}
-		if !strings.Contains(got, " \\\n  "+rel) {
-			t.Errorf("depfile:\n%s\nwant a prerequisite %s", got, rel)
+		if !strings.Contains(got, " \\\n  "+want) { // outside the working directory: absolute
+			t.Errorf("depfile:\n%s\nwant a prerequisite %s", got, want)
 		}
 	}
 	if strings.Contains(got, "TARGETARCH") {
 		t.Errorf("depfile names an unsubstituted source:\n%s", got)
+	}
+}
+
+// flowOddMakefile builds build.yaml into out/ with out.json as the target.
+const flowOddMakefile = `.DELETE_ON_ERROR:
+out.json: build.yaml
+	$(YBUILD) build -f build.yaml -o oci:out --metadata-file $@ --depfile out.d --progress quiet
+-include out.d
+`
+
+// TestFlowDepfileOddNames: with real make, sources whose names hold a
+// space, $, #, :, %, backslashes, or a bare make keyword are built once,
+// not again, again after one of them changes, and make still works after
+// one is deleted; a name make cannot express (;) fails with exit 2, no
+// output and no dependency file, instead of one that runs the rest of the
+// name as a command.
+func TestFlowDepfileOddNames(t *testing.T) {
+	e2e.Require(t, "make")
+	dir := t.TempDir()
+	names := []string{"src/a b", "src/c$d", "src/e#f", "src/g:h", "src/i%j", `src/k\l`, `src/o\ p`, `src/q\#r`, "define"}
+	files := map[string]string{"Makefile": flowOddMakefile, "build.yaml": "apiVersion: ybuild/v1\nname: odd\nbase: scratch\n" +
+		"created: 2024-01-01T00:00:00Z\nfiles:\n  - {src: src/, dst: /src/}\n  - {src: define, dst: /define}\n"}
+	for _, n := range names {
+		files[n] = n
+	}
+	e2eWriteFiles(t, dir, files)
+	old := time.Now().Add(-time.Hour)
+	cliMust(t, filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	}))
+	builds := func() int { return strings.Count(flowMake(t, dir), " build -f build.yaml") }
+	if n := builds(); n != 1 {
+		t.Fatalf("first make ran ybuild %d times, want 1", n)
+	}
+	// Nothing to do on the second call proves every name resolves to its
+	// file (make remakes a missing one); one change proves it is watched.
+	for _, changed := range []string{"", "src/i%j"} {
+		if changed != "" {
+			cliMust(t, os.WriteFile(filepath.Join(dir, changed), []byte("changed"), 0o644))
+			if n := builds(); n != 1 {
+				t.Fatalf("after changing %q, make ran ybuild %d times, want 1:\n%s", changed, n, mustRead(t, filepath.Join(dir, "out.d")))
+			}
+		}
+		if n := builds(); n != 0 {
+			t.Fatalf("make after %q ran ybuild %d times, want 0:\n%s", changed, n, mustRead(t, filepath.Join(dir, "out.d")))
+		}
+	}
+	cliMust(t, os.Remove(filepath.Join(dir, "src/g:h")))
+	if n := builds(); n != 1 {
+		t.Fatalf("after deleting src/g:h, make ran ybuild %d times, want 1", n)
+	}
+
+	bad := t.TempDir()
+	e2eWriteFiles(t, bad, map[string]string{"build.yaml": files["build.yaml"], "define": "x", "src/x;touch pwned": "x"})
+	dep := filepath.Join(bad, "out.d")
+	res := cliRun("build", "-f", filepath.Join(bad, "build.yaml"), "-o", "oci:"+filepath.Join(bad, "out"), "--depfile", dep)
+	if res.code != exitUsage || !strings.Contains(res.stderr, "make cannot read") {
+		t.Errorf("a source named with ';': exit %d, want 2 naming the file\n%s", res.code, res.stderr)
+	}
+	for _, p := range []string{dep, filepath.Join(bad, "out")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s was written for a name make cannot express: %v", p, err)
+		}
+	}
+}
+
+// TestFlowDepfileSymlinkedCwd: run from a working directory reached through
+// a symbolic link, every prerequisite names an existing file as make (and
+// the kernel) resolve it: sources outside the working directory are not
+// written as ../ paths, which would climb the physical directory instead.
+func TestFlowDepfileSymlinkedCwd(t *testing.T) {
+	real, links := t.TempDir(), t.TempDir()
+	deep := filepath.Join(real, "a", "b", "work") // deeper than the link, so ../ climbs elsewhere
+	cliMust(t, os.MkdirAll(deep, 0o755))
+	cliMust(t, os.Symlink(deep, filepath.Join(links, "work")))
+	src := t.TempDir()
+	e2eWriteFiles(t, src, map[string]string{"build.yaml": "apiVersion: ybuild/v1\nbase: scratch\nfiles:\n  - {src: a.txt, dst: /a}\n", "a.txt": "a\n"})
+	t.Chdir(filepath.Join(links, "work"))
+	cliBuild(t, "-f", filepath.Join(src, "build.yaml"), "-o", "oci:out", "--depfile", "out.d")
+	lines := strings.Split(mustRead(t, "out.d"), "\n")
+	for _, l := range lines[1:] {
+		p := strings.TrimSuffix(strings.TrimSpace(l), " \\")
+		if p == "" {
+			break // the end of the rule
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("prerequisite %q: %v", p, err)
+		}
 	}
 }

@@ -98,3 +98,33 @@ func writeRandom(t *testing.T, path string, n int) {
 	_, _ = rand.Read(data)
 	cliMust(t, os.WriteFile(path, data, 0o644))
 }
+
+// TestInterruptManyMetadata: SIGINT while one of several specs writes its
+// layer still leaves the metadata file, with the error and every spec, as
+// a single spec's build does.
+func TestInterruptManyMetadata(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "out")
+	spec := "apiVersion: ybuild/v1\nbase: scratch\noutputs: [\"oci:" + out + "/NAME\"]\nfiles:\n  - {src: SRC, dst: /data/}\n"
+	e2eWriteFiles(t, root, map[string]string{
+		"a/build.yaml": strings.NewReplacer("NAME", "a", "SRC", "small.txt").Replace(spec), "a/small.txt": "small\n",
+		"b/build.yaml": strings.NewReplacer("NAME", "b", "SRC", "big.bin").Replace(spec),
+	})
+	writeRandom(t, filepath.Join(root, "b", "big.bin"), 48<<20)
+	meta := filepath.Join(root, "meta.json")
+	for attempt := 1; ; attempt++ {
+		code, stderr, caught := interruptBuild(t, out, []string{"build", filepath.Join(root, "a", "build.yaml"),
+			filepath.Join(root, "b", "build.yaml"), "--no-cache", "--progress", "quiet", "--metadata-file", meta})
+		if !caught && attempt < 3 {
+			continue
+		}
+		if !caught || code != exitInterrupted {
+			t.Fatalf("caught %v, exit %d, want %d\n%s", caught, code, exitInterrupted, stderr)
+		}
+		break
+	}
+	m := flowMetadata(t, meta)
+	if len(m.Builds) != 2 || !strings.Contains(m.Error, "context canceled") || m.Builds[1].Error == "" {
+		t.Errorf("metadata after SIGINT: error %q, %d builds (%+v)", m.Error, len(m.Builds), m.Builds)
+	}
+}

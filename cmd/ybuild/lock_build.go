@@ -42,7 +42,11 @@ func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform
 			fmt.Fprintf(stderr, "ybuild: %s: %v: resolving the base as written; run `ybuild lock -f %s` to update the lock\n", path, err, file)
 			return nil, nil
 		}
-		return nil, usageError{fmt.Errorf("%s: %w; run `ybuild lock -f %s`", path, err, file)}
+		run := "ybuild lock"
+		if errors.Is(err, lock.ErrInvalid) {
+			run = "ybuild lock --update" // plain lock refuses an invalid lock
+		}
+		return nil, usageError{fmt.Errorf("%s: %w; run `%s -f %s`", path, err, run, file)}
 	}
 	loc, err := location.Parse(b.Base, location.Base)
 	if err != nil {
@@ -60,6 +64,11 @@ func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform
 // lockWant is what spec b asks of its lock.
 func lockWant(b *spec.Build, file string, plats []ocispec.Platform, all bool) lock.Want {
 	w := lock.Want{Spec: filepath.Base(file), Base: b.Base, AllPlatforms: all}
+	if loc, err := location.Parse(b.Base, location.Base); err == nil && loc.Kind == location.Registry {
+		if ref, err := registry.ParseReference(loc.Ref); err == nil {
+			w.Digest = ref.Digest
+		}
+	}
 	for _, p := range plats {
 		w.Platforms = append(w.Platforms, platformName(p))
 	}

@@ -62,14 +62,17 @@ func runLock(ctx context.Context, o *lockOptions, stdout io.Writer) error {
 		return err
 	}
 	old, err := lock.Read(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return usageError{err}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !o.update {
+		return usageError{fmt.Errorf("%w (or run `ybuild lock --update -f %s` to replace it)", err, o.file)}
 	}
 	want := lockWant(b, o.file, plats, all)
 	if old != nil {
 		cerr := old.Check(want)
+		if errors.Is(cerr, lock.ErrInvalid) && !o.update {
+			return usageError{fmt.Errorf("%s: %w; run `ybuild lock --update -f %s` to replace it", path, cerr, o.file)}
+		}
 		if errors.Is(cerr, lock.ErrInvalid) {
-			return usageError{fmt.Errorf("%s: %w", path, cerr)}
+			old = nil // --update replaces it
 		}
 		if cerr == nil && !o.update && !o.check {
 			_, err := fmt.Fprintf(stdout, "%s: up to date: base %s at %s (use --update to move it to the tag's current digest)\n", path, old.Base, old.Digest)

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/spec"
 )
 
 // maxDefaultJobs bounds the default number of specs built at once.
@@ -33,6 +34,13 @@ func runMany(ctx context.Context, o *buildOptions, files []string, env *buildEnv
 		printMany(stdout, env.stderr, rs, o)
 		return err
 	}
+	specs := make([]*spec.Build, 0, len(rs))
+	for _, r := range rs {
+		specs = append(specs, r.spec)
+	}
+	if err := checkDepTarget(o, specs, env); err != nil {
+		return err
+	}
 	sem := make(chan struct{}, jobs)
 	var wg sync.WaitGroup
 	for i, f := range files {
@@ -54,7 +62,12 @@ func runMany(ctx context.Context, o *buildOptions, files []string, env *buildEnv
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return err // interrupted: exit 130, outputs left as they were
+		// Interrupted: exit 130, outputs not yet written left as they
+		// were; the metadata file still records those that were.
+		if ferr := writeSideFiles(o, rs, err); ferr != nil {
+			fmt.Fprintf(env.stderr, "ybuild: %v\n", ferr)
+		}
+		return err
 	}
 	err := manyError(rs)
 	if ferr := writeSideFiles(o, rs, err); ferr != nil && err == nil {

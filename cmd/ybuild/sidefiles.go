@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -137,20 +138,56 @@ func writeDepfile(o *buildOptions, rs []*specResult) error {
 		if target == "" {
 			target = firstLocalOutput(r)
 		}
-		in, err := specInputs(r)
-		if err != nil {
-			return err
-		}
-		prereqs = append(prereqs, in...)
+		prereqs = append(prereqs, r.inputs...)
 	}
 	if target == "" {
-		return usageError{errors.New("no target: pass --metadata-file or write a local output (oci:, oci-archive:, docker-archive:)")}
+		return usageError{errNoDepTarget}
 	}
 	var buf bytes.Buffer
 	if err := depfile.Write(&buf, target, relPaths(prereqs)); err != nil {
 		return err
 	}
 	return writeAtomic(o.flow.depfile, buf.Bytes())
+}
+
+// errNoDepTarget is --depfile with nothing to name as the rule's target.
+var errNoDepTarget = errors.New("no target: pass --metadata-file or write a local output (oci:, oci-archive:, docker-archive:)")
+
+// checkDepTarget refuses --depfile without a target (no --metadata-file,
+// no local output in any spec) before anything is built or pushed.
+func checkDepTarget(o *buildOptions, builds []*spec.Build, env *buildEnv) error {
+	if o.flow.depfile == "" || o.flow.metadataFile != "" || o.flow.dryRun {
+		return nil
+	}
+	for _, b := range builds {
+		ws, err := outputWriters(b, o, env.reg, env.prog)
+		if err != nil {
+			return nil // the build reports it
+		}
+		for _, w := range ws {
+			if w.Holds().Path != "" {
+				return nil
+			}
+		}
+	}
+	return usageError{fmt.Errorf("--depfile: %w", errNoDepTarget)}
+}
+
+// listInputs fills r.inputs for --depfile once the base is resolved, and
+// checks that make can read every name back, before any output is written.
+func listInputs(o *buildOptions, r *specResult) error {
+	if o.flow.depfile == "" || o.flow.dryRun {
+		return nil
+	}
+	in, err := specInputs(r)
+	if err == nil {
+		r.inputs = relPaths(in)
+		err = depfile.Write(io.Discard, "target", r.inputs)
+	}
+	if err != nil {
+		return fmt.Errorf("--depfile: %w", err)
+	}
+	return nil
 }
 
 // specInputs lists what one spec's build read: the spec, its lockfile,
@@ -180,15 +217,17 @@ func firstLocalOutput(r *specResult) string {
 	return ""
 }
 
-// relPaths makes absolute paths relative to the working directory, where
-// make runs.
+// relPaths makes absolute paths under the working directory, where make
+// runs, relative to it. Paths outside stay absolute: a ../ would be
+// resolved from the physical directory, not from a symbolic link in the
+// working directory's path.
 func relPaths(ps []string) []string {
 	cwd, _ := os.Getwd()
 	out := make([]string, 0, len(ps))
 	seen := map[string]bool{}
 	for _, p := range ps {
 		if filepath.IsAbs(p) && cwd != "" {
-			if rel, err := filepath.Rel(cwd, p); err == nil {
+			if rel, err := filepath.Rel(cwd, p); err == nil && filepath.IsLocal(rel) {
 				p = rel
 			}
 		}
@@ -201,7 +240,24 @@ func relPaths(ps []string) []string {
 }
 
 // writeAtomic writes data to a temporary file beside path and renames it.
+// An existing path that is not a regular file (/dev/stdout, /dev/null, a
+// FIFO) is written to, never replaced: renaming over /dev/null as root
+// would replace the device.
 func writeAtomic(path string, data []byte) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
