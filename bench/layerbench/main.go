@@ -93,9 +93,9 @@ func generate(dir string, mb int) error {
 }
 
 // generateTree writes n files totalling about mb MB into 100 directories of
-// 10 subdirectories, with a fixed seed: sizes drawn from 256 bytes to
-// 256 KiB (a few of 2 MiB), one file in eight random bytes, the rest
-// text-like, every 50th executable.
+// 10 subdirectories, with a fixed seed: every 500th file 2 MiB, the others
+// from 256 bytes to twice the average of the rest; one file in eight random
+// bytes, the rest text-like; every 50th executable.
 func generateTree(dir string, mb, n int) error {
 	r := rand.New(rand.NewPCG(3, 4))
 	words := []string{"func ", "return ", "import ", "layer ", "image ", "if err != nil ", "{\n", "}\n", "\t"}
