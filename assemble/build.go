@@ -45,6 +45,10 @@ type Options struct {
 	// files) is taken from it instead of being written, and a new layer is
 	// added to it. Layers with extract entries are not cached.
 	LayerCacheDir string
+	// RecordFiles hashes every regular file (SHA-256 and SHA-1) as a new
+	// layer is written and reads the Go build information of executables,
+	// for an SBOM: Image.Files returns the lists.
+	RecordFiles bool
 	// Skip lists ybuild's own files, which a copied tree or a glob never
 	// takes in: the outputs and the work directory of this build (so that
 	// an output inside a copied src does not change the next build). A
@@ -220,7 +224,7 @@ func gather(b *spec.Build, base *resolve.Base, plats []*platformImage, index boo
 			if l.Source != nil {
 				im.add(blob{desc: l.Desc, base: l.Source}) // from the shared cache: mountable
 			} else {
-				im.add(blob{desc: l.Desc, path: l.Path})
+				im.add(blob{desc: l.Desc, path: l.Path, files: l.Files, diffID: l.DiffID, recorded: l.Recorded})
 			}
 		}
 	}

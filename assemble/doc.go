@@ -11,7 +11,8 @@
 //     build, written concurrently, each distinct layer once.
 //   - image.go: the built Image and its blobs.
 //   - layer.go: one layer, from spec entries to a blob (or a cache hit);
-//     layer_blob.go: the tar → compressor → hashes → file pipeline.
+//     layer_blob.go: the tar → compressor → hashes → file pipeline;
+//     layer_files.go: the files a layer adds, hashed on the way (for SBOMs).
 //   - collect.go: spec entries (content, symlink, dir, delete, replace) to
 //     layer entries; copy.go: src files, trees and globs; walk.go and
 //     open_linux.go: opening sources beneath the spec directory without

@@ -44,6 +44,10 @@ type blob struct {
 	data []byte
 	path string
 	base resolve.BlobSource
+	// files, diffID and recorded: a new layer's files (layer_files.go).
+	files    []File
+	diffID   digest.Digest
+	recorded bool
 }
 
 // Blobs returns every blob of the image in push order: layers, configs,
@@ -78,6 +82,14 @@ func (im *Image) Path(desc ocispec.Descriptor) string {
 		return p.Path(b.desc)
 	}
 	return ""
+}
+
+// Files returns the regular files of a layer this build wrote and its
+// DiffID, recorded while writing it with Options.RecordFiles; ok is false
+// for other layers (from the layer cache, from the base, or not recorded).
+func (im *Image) Files(desc ocispec.Descriptor) (files []File, diffID digest.Digest, ok bool) {
+	b := im.blobs[desc.Digest]
+	return b.files, b.diffID, b.recorded
 }
 
 // Bytes returns the content of an in-memory blob (manifests, configs, the

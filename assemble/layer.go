@@ -54,6 +54,10 @@ type layerBlob struct {
 	// Source, if set, is where the blob came from besides Path: the shared
 	// cache (a push to its registry mounts the blob from there).
 	Source resolve.BlobSource
+	// Files are the regular files it adds, recorded while it was written
+	// (Recorded; never for a layer from a cache).
+	Files    []File
+	Recorded bool
 }
 
 // writeLayer writes one spec layer as a reproducible layer blob into

@@ -47,7 +47,11 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 		}
 	}()
 	add, end := progress(env, label, es)
-	if err := writeEntries(ctx, bw.tw, es, add); err != nil {
+	var rec *fileRecorder
+	if env.RecordFiles {
+		rec = newFileRecorder()
+	}
+	if err := writeRecorded(ctx, bw.tw, es, add, rec); err != nil {
 		return layerBlob{}, err
 	}
 	if err := bw.close(); err != nil {
@@ -57,6 +61,9 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 		Desc: ocispec.Descriptor{MediaType: mediaType, Size: int64(bw.size),
 			Digest: digest.NewDigest(digest.SHA256, bw.blobHash)},
 		DiffID: digest.NewDigest(digest.SHA256, bw.diffHash),
+	}
+	if rec != nil {
+		out.Files, out.Recorded = rec.files, true
 	}
 	out.Path = filepath.Join(dir, out.Desc.Digest.Encoded())
 	if err := place(bw.tmp.Name(), out.Path); err != nil {

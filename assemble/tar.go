@@ -112,6 +112,12 @@ func base(name string) string {
 // writeEntries writes the headers and contents of the sorted entries,
 // checking ctx between entries and while copying.
 func writeEntries(ctx context.Context, tw *tar.Writer, es []entry, add func(int64)) error {
+	return writeRecorded(ctx, tw, es, add, nil)
+}
+
+// writeRecorded is writeEntries that, with rec set, also hashes every
+// regular file's content on its way into the tar (layer_files.go).
+func writeRecorded(ctx context.Context, tw *tar.Writer, es []entry, add func(int64), rec *fileRecorder) error {
 	buf := make([]byte, 256<<10)
 	for i := range es {
 		if err := ctx.Err(); err != nil {
@@ -121,11 +127,19 @@ func writeEntries(ctx context.Context, tw *tar.Writer, es []entry, add func(int6
 		if err := tw.WriteHeader(header(e)); err != nil {
 			return fmt.Errorf("%s: %w", e.name, err)
 		}
-		if e.kind != tar.TypeReg || e.size == 0 {
-			continue
+		var w io.Writer = tw
+		recorded := rec != nil && records(e)
+		if recorded {
+			rec.start()
+			w = io.MultiWriter(tw, rec)
 		}
-		if err := writeContent(ctx, tw, e, buf, add); err != nil {
-			return fmt.Errorf("%s (%s): %w", e.name, e.origin, err)
+		if e.kind == tar.TypeReg && e.size > 0 {
+			if err := writeContent(ctx, w, e, buf, add); err != nil {
+				return fmt.Errorf("%s (%s): %w", e.name, e.origin, err)
+			}
+		}
+		if recorded {
+			rec.finish(e)
 		}
 	}
 	return nil

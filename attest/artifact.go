@@ -21,7 +21,8 @@ type Document struct {
 	// Data is the document.
 	Data []byte
 	// Statement is the in-toto statement form (Data itself for provenance,
-	// the SBOM wrapped for cosign attestations); PredicateType its predicate.
+	// the SBOM wrapped for cosign attestations, made only when signing);
+	// PredicateType its predicate.
 	Statement     []byte
 	PredicateType string
 }

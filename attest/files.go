@@ -2,11 +2,9 @@ package attest
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/sha1" //nolint:gosec // SPDX 2.3 requires a SHA-1 per file; SHA-256 is given too
 	"crypto/sha256"
-	"debug/buildinfo"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,46 +12,24 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/ybuild/ybuild/assemble"
 )
 
-// File is one regular file a layer adds, as the SBOM lists it.
-type File struct {
-	// Path is the file's absolute path in the image (/app/hello).
-	Path string
-	// Mode is the permission bits of the tar header.
-	Mode int64
-	// Size is the file's size in bytes.
-	Size int64
-	// SHA256 and SHA1 are the hex digests of the content.
-	SHA256, SHA1 string
-	// Go is the build information of a Go binary, else nil.
-	Go *GoBinary
-}
+// File is one regular file a layer adds, as the SBOM lists it: the
+// record assemble makes while writing a layer (Options.RecordFiles), or
+// ScanLayer's from a layer blob.
+type File = assemble.File
 
 // GoBinary is what debug/buildinfo reads from a Go executable.
-type GoBinary struct {
-	// GoVersion is the toolchain that built it (go1.26.8).
-	GoVersion string
-	// Main is the main module; Deps are the dependencies, in buildinfo's order.
-	Main Module
-	Deps []Module
-}
+type GoBinary = assemble.GoBinary
 
 // Module is one Go module of a binary.
-type Module struct {
-	// Path and Version identify the module; Sum is its go.sum hash (h1:…).
-	Path, Version, Sum string
-}
+type Module = assemble.Module
 
 // ScanVersion changes whenever ScanLayer's output for the same layer
 // changes, so that saved scans of an older version are not reused.
 const ScanVersion = 1
-
-// maxGoBinary bounds the ELF files spooled to read their Go build information.
-const maxGoBinary = 1 << 30
-
-// elfMagic starts every ELF executable.
-var elfMagic = []byte{0x7f, 'E', 'L', 'F'}
 
 // ScanLayer lists the regular files of an uncompressed layer tar, hashing
 // each as it streams past. ELF files are spooled to a temporary file in
@@ -89,7 +65,7 @@ func ScanLayer(ctx context.Context, r io.Reader, tmpDir string) ([]File, error) 
 func scanFile(ctx context.Context, r io.Reader, h *tar.Header, tmpDir string) (File, error) {
 	f := File{Path: "/" + strings.TrimPrefix(path.Clean("/"+h.Name), "/"), Mode: h.Mode & 0o7777, Size: h.Size}
 	s256, s1 := sha256.New(), sha1.New() //nolint:gosec // required by SPDX 2.3
-	head := make([]byte, len(elfMagic))
+	head := make([]byte, 4)
 	n, err := io.ReadFull(r, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return f, err
@@ -97,7 +73,7 @@ func scanFile(ctx context.Context, r io.Reader, h *tar.Header, tmpDir string) (F
 	head = head[:n]
 	w := io.MultiWriter(s256, s1)
 	var spool *os.File
-	if bytes.Equal(head, elfMagic) && h.Size <= maxGoBinary && h.Mode&0o111 != 0 {
+	if assemble.GoCandidate(f.Mode, h.Size, head) {
 		spool, err = os.CreateTemp(tmpDir, ".ybuild-sbom-")
 		if err != nil {
 			return f, fmt.Errorf("spool: %w", err)
@@ -113,25 +89,9 @@ func scanFile(ctx context.Context, r io.Reader, h *tar.Header, tmpDir string) (F
 	}
 	f.SHA256, f.SHA1 = hex.EncodeToString(s256.Sum(nil)), hex.EncodeToString(s1.Sum(nil))
 	if spool != nil {
-		f.Go = readGoBinary(spool)
+		f.Go = assemble.ReadGoBinary(spool)
 	}
 	return f, nil
-}
-
-// readGoBinary reads the build information of a Go executable, or nil.
-func readGoBinary(r io.ReaderAt) *GoBinary {
-	bi, err := buildinfo.Read(r)
-	if err != nil {
-		return nil // not a Go binary, or built without module information
-	}
-	g := &GoBinary{GoVersion: bi.GoVersion, Main: Module{Path: bi.Main.Path, Version: bi.Main.Version, Sum: bi.Main.Sum}}
-	for _, d := range bi.Deps {
-		if d.Replace != nil {
-			d = d.Replace
-		}
-		g.Deps = append(g.Deps, Module{Path: d.Path, Version: d.Version, Sum: d.Sum})
-	}
-	return g
 }
 
 // ctxReader fails reads once ctx is done.

@@ -1,7 +1,9 @@
 package attest
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -167,13 +169,23 @@ func statement(name string, subjects []digest.Digest, predicateType string, pred
 }
 
 // SBOMStatement wraps an SPDX document in an in-toto statement about the
-// manifest it describes, the form cosign attestations take.
+// manifest it describes, the form cosign attestations take. sbom must be
+// compact JSON as json.Marshal writes it (what SBOM returns): it is copied
+// into the statement as is, the bytes json.Marshal would give after
+// compacting it again, without parsing megabytes twice.
 func SBOMStatement(name string, manifest digest.Digest, sbom []byte) ([]byte, error) {
-	var compact json.RawMessage
-	if err := json.Unmarshal(sbom, &compact); err != nil {
+	head, err := statement(name, []digest.Digest{manifest}, PredicateSPDX, json.RawMessage("null"))
+	if err != nil {
 		return nil, err
 	}
-	return statement(name, []digest.Digest{manifest}, PredicateSPDX, compact)
+	const tail = "null}" // the predicate is the statement's last field
+	if !bytes.HasSuffix(head, []byte(tail)) || len(sbom) == 0 {
+		return nil, errors.New("sbom statement: unexpected encoding")
+	}
+	out := make([]byte, 0, len(head)-len(tail)+len(sbom)+1)
+	out = append(out, head[:len(head)-len(tail)]...)
+	out = append(out, sbom...)
+	return append(out, '}'), nil
 }
 
 // digestMap is an in-toto digest set: {"sha256": "<hex>"}.

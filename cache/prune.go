@@ -11,8 +11,9 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-// ScansDir is the subdirectory of the SBOM's layer scans (the files of a
-// layer blob, by its digest), which the build marks used on every read.
+// ScansDir is the subdirectory of the SBOM's saved records (the files of
+// a layer blob, by its digest; documents, by their input), which the build
+// marks used on every read.
 const ScansDir = "scans"
 
 // PruneStats counts the files a cache prune removed and kept.
@@ -28,7 +29,7 @@ type PruneStats struct {
 // Prune removes from the cache directory dir what was last written or used
 // before cutoff: layer records (storing a record again marks it used, so a
 // layer in use stays), then reference records and blobs that no remaining
-// layer record names, and SBOM layer scans (ScansDir), along with temporary
+// layer record names, and SBOM records (ScansDir), along with temporary
 // files of that age left by interrupted builds. Later builds rebuild or download what they need. It
 // reads no clock: the caller chooses cutoff.
 func Prune(dir string, cutoff time.Time) (PruneStats, error) {

@@ -3,6 +3,7 @@
 // or generates test data, for bench/layer.sh.
 //
 //	layerbench -gen 400 -dir /tmp/data     # 400 MB of mixed files
+//	layerbench -gen 250 -files 15000 -dir /tmp/tree  # 250 MB in 15,000 files
 //	layerbench -dir /tmp/data -blobs /tmp/blobs -compression gzip
 package main
 
@@ -25,8 +26,15 @@ func main() {
 	blobs := flag.String("blobs", "", "blob directory")
 	comp := flag.String("compression", "gzip", "gzip, zstd or none")
 	gen := flag.Int("gen", 0, "generate this many MB of files into -dir and exit")
+	files := flag.Int("files", 0, "with -gen: spread the MB over this many files (a source tree)")
 	flag.Parse()
-	if err := run(*dir, *blobs, *comp, *gen); err != nil {
+	var err error
+	if *gen > 0 && *files > 0 {
+		err = generateTree(*dir, *gen, *files)
+	} else {
+		err = run(*dir, *blobs, *comp, *gen)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "layerbench:", err)
 		os.Exit(1)
 	}
@@ -80,6 +88,45 @@ func generate(dir string, mb int) error {
 			return err
 		}
 		left -= n
+	}
+	return nil
+}
+
+// generateTree writes n files totalling about mb MB into 100 directories of
+// 10 subdirectories, with a fixed seed: every 500th file 2 MiB, the others
+// from 256 bytes to twice the average of the rest; one file in eight random
+// bytes, the rest text-like; every 50th executable.
+func generateTree(dir string, mb, n int) error {
+	r := rand.New(rand.NewPCG(3, 4))
+	words := []string{"func ", "return ", "import ", "layer ", "image ", "if err != nil ", "{\n", "}\n", "\t"}
+	avg := max(((mb<<20)-(n/500+1)*(2<<20))/n-256, 1)
+	for i := range n {
+		size := 256 + r.IntN(2*avg)
+		if i%500 == 0 {
+			size = 2 << 20
+		}
+		buf := make([]byte, 0, size+16)
+		if i%8 == 0 {
+			for len(buf) < size {
+				buf = append(buf, byte(r.Uint32()))
+			}
+		} else {
+			for len(buf) < size {
+				buf = append(buf, words[r.IntN(len(words))]...)
+			}
+		}
+		buf = buf[:size]
+		p := filepath.Join(dir, fmt.Sprintf("d%02d", i%100), fmt.Sprintf("s%d", i%10), fmt.Sprintf("f%05d.txt", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if i%50 == 0 {
+			mode = 0o755
+		}
+		if err := os.WriteFile(p, buf, mode); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -270,6 +270,7 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		Created:        created,
 		BlobDir:        work,
 		Progress:       env.prog,
+		RecordFiles:    o.supply.wantSBOM(b),
 		ForceIndex:     len(b.Platforms) > 0 && len(o.platforms) == 0,
 		SingleManifest: len(o.platforms) == 1 && !all,
 		LayerCacheDir:  layerCacheDir(o),

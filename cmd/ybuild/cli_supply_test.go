@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,64 +204,5 @@ func TestCLISupplyBaseSBOM(t *testing.T) {
 	}
 	if !bytes.Contains(sbom, []byte(baseRef.String())) {
 		t.Errorf("the SBOM does not name the base's SBOM referrer %s", baseRef)
-	}
-}
-
-// TestCLISupplyScanCache: with a cache directory the layer scan is saved
-// by layer digest and read back by the next build (no decompression of a
-// cached layer), a scan of another version is ignored, the SBOM is the
-// same bytes as without the cache, and `ybuild cache prune --all` removes
-// the scans.
-func TestCLISupplyScanCache(t *testing.T) {
-	spec := cliSpecDir(t, map[string]string{"build.yaml": cliSpec})
-	cacheDir := t.TempDir()
-	build := func(flags ...string) []byte {
-		t.Helper()
-		layout := filepath.Join(t.TempDir(), "layout")
-		top := cliOneResult(t, e2eBuild(t, append([]string{"-f", spec, "-o", "oci:" + layout}, flags...)...), "oci:"+layout)
-		sbom, _ := e2eReferrer(t, layout, top, attest.MediaTypeSPDX)
-		return sbom
-	}
-	fresh := build("--no-cache")
-	if got := build("--cache-dir", cacheDir); !bytes.Equal(got, fresh) {
-		t.Fatal("the SBOM differs with a cache directory")
-	}
-	records, err := filepath.Glob(filepath.Join(cacheDir, "scans", "sha256-*.json"))
-	if err != nil || len(records) != 1 {
-		t.Fatalf("scan records %v (%v), want one for the layer", records, err)
-	}
-	saved := e2eReadFileAbs(t, records[0])
-	if got := build("--cache-dir", cacheDir); !bytes.Equal(got, fresh) {
-		t.Error("the SBOM from the saved scan differs")
-	}
-
-	// Read back, not rescanned: a changed record shows in the SBOM; one of
-	// another version does not.
-	const fake = "0000000000000000000000000000000000000000000000000000000000000000"
-	var r scanRecord
-	e2eJSON(t, "scan record", saved, &r)
-	r.Files[0].SHA256 = fake
-	for _, tc := range []struct {
-		version int
-		reused  bool
-	}{{attest.ScanVersion, true}, {attest.ScanVersion + 1, false}} {
-		r.Version = tc.version
-		data, _ := json.Marshal(r)
-		if err := os.WriteFile(records[0], data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if got := bytes.Contains(build("--cache-dir", cacheDir), []byte(fake)); got != tc.reused {
-			t.Errorf("scan record version %d: reused %v, want %v", tc.version, got, tc.reused)
-		}
-	}
-	if got := build("--cache-dir", cacheDir); !bytes.Equal(got, fresh) {
-		t.Error("the scan saved after a version mismatch gives another SBOM")
-	}
-
-	if res := cliRun("cache", "prune", "--all", "--cache-dir", cacheDir); res.code != exitOK {
-		t.Fatalf("cache prune: exit %d: %s", res.code, res.stderr)
-	}
-	if left, _ := filepath.Glob(filepath.Join(cacheDir, "scans", "*")); len(left) != 0 {
-		t.Errorf("cache prune --all left scans %v", left)
 	}
 }

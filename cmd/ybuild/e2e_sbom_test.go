@@ -114,6 +114,21 @@ func TestE2ESBOMContents(t *testing.T) {
 	if !bytes.Equal(prov, prov2) || provRef != provRef2 {
 		t.Errorf("two builds gave different provenance:\n%s\n%s", prov, prov2)
 	}
+
+	// The files recorded while writing the layers (above) and those read
+	// back from the layer blobs (layers from the layer cache without saved
+	// lists) give the same SBOM.
+	cacheDir := t.TempDir()
+	for i := range 2 {
+		if err := os.RemoveAll(filepath.Join(cacheDir, "scans")); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "cached")
+		e2eBuild(t, "-f", specPath, "--platform", "linux/amd64", "--cache-dir", cacheDir, "-o", "oci:"+out+":v1")
+		if got, _ := e2eReferrer(t, out, top, attest.MediaTypeSPDX); !bytes.Equal(got, sbom) {
+			t.Errorf("build %d with a cache directory (%s) gives another SBOM", i+1, []string{"recorded", "layers read back"}[i])
+		}
+	}
 }
 
 // e2eCheckSBOMFiles checks that the SBOM lists exactly want, each with the

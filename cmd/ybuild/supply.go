@@ -53,6 +53,13 @@ func (s *supplyFlags) want(flag string, flagValue bool, specValue *bool) (on, ex
 	return true, false
 }
 
+// wantSBOM reports whether the build of b makes an SBOM: assemble then
+// records every new layer's files as it writes them.
+func (s *supplyFlags) wantSBOM(b *spec.Build) bool {
+	on, _ := s.want("sbom", s.sbom, b.SBOM)
+	return on
+}
+
 // supply is what a build attaches to its image.
 type supply struct {
 	name       string
@@ -84,7 +91,7 @@ func buildSupply(ctx context.Context, r *specResult, o *buildOptions, env *build
 	var docs []attest.Document
 	if wantSBOM {
 		baseDocs := baseSBOMs(ctx, b, base, env.reg, env.stderr)
-		if docs, err = s.makeSBOMs(ctx, b, base, baseDocs, img, created); err != nil {
+		if docs, err = s.makeSBOMs(ctx, b, base, baseDocs, img, created, signer != nil); err != nil {
 			return nil, fmt.Errorf("sbom: %w", err)
 		}
 	}
@@ -112,8 +119,9 @@ func buildSupply(ctx context.Context, r *specResult, o *buildOptions, env *build
 }
 
 // makeSBOMs scans each platform's new layers and returns one SBOM document
-// per platform manifest.
-func (s *supply) makeSBOMs(ctx context.Context, b *spec.Build, base *resolve.Base, baseDocs map[digest.Digest]*attest.BaseSBOM, img *assemble.Image, created time.Time) ([]attest.Document, error) {
+// per platform manifest, with its in-toto statement form when signed (only
+// cosign attestations use it).
+func (s *supply) makeSBOMs(ctx context.Context, b *spec.Build, base *resolve.Base, baseDocs map[digest.Digest]*attest.BaseSBOM, img *assemble.Image, created time.Time, signed bool) ([]attest.Document, error) {
 	var docs []attest.Document
 	scanned := map[digest.Digest]attest.Layer{} // platforms share layers without TARGET* args
 	for i, m := range img.Manifests {
@@ -126,35 +134,60 @@ func (s *supply) makeSBOMs(ctx context.Context, b *spec.Build, base *resolve.Bas
 				in.Base = attest.Base{Ref: b.Base, Digest: d, SBOM: baseDocs[d]}
 			}
 		}
-		for _, l := range m.Layers[min(nBase, len(m.Layers)):] {
-			layer, ok := scanned[l.Digest]
-			if !ok {
-				var err error
-				if layer, err = scanLayer(ctx, img, l, s.cacheDir); err != nil {
-					return nil, err
-				}
-				scanned[l.Digest] = layer
-			}
-			in.Layers = append(in.Layers, layer)
-		}
-		data, err := attest.SBOM(in)
+		data, err := s.sbom(ctx, img, in, m.Layers[min(nBase, len(m.Layers)):], scanned)
 		if err != nil {
 			return nil, err
 		}
 		s.sboms = append(s.sboms, data)
-		st, err := attest.SBOMStatement(s.name, m.Desc.Digest, data)
-		if err != nil {
-			return nil, err
+		var st []byte
+		if signed {
+			if st, err = attest.SBOMStatement(s.name, m.Desc.Digest, data); err != nil {
+				return nil, err
+			}
 		}
 		docs = append(docs, attest.Document{Subject: m.Desc, MediaType: attest.MediaTypeSPDX, Data: data, Statement: st, PredicateType: attest.PredicateSPDX})
 	}
 	return docs, nil
 }
 
-// scanLayer lists the files of one new layer: the saved scan of the same
-// blob from the cache directory, else a read of the blob (ELF files are
-// spooled to the temporary directory, TMPDIR), saved for the next build.
+// sbom returns the SBOM of in with the new layers layers: the one saved
+// for the same input (supply_sbomcache.go), else one made from the layers'
+// file lists (scanned holds those listed so far), saved for the next build.
+func (s *supply) sbom(ctx context.Context, img *assemble.Image, in attest.SBOMInput, layers []ocispec.Descriptor, scanned map[digest.Digest]attest.Layer) ([]byte, error) {
+	key, _ := sbomKey(in, layers)
+	if data, ok := loadSBOM(s.cacheDir, key); ok {
+		return data, nil
+	}
+	for _, l := range layers {
+		layer, ok := scanned[l.Digest]
+		if !ok {
+			var err error
+			if layer, err = scanLayer(ctx, img, l, s.cacheDir); err != nil {
+				return nil, err
+			}
+			scanned[l.Digest] = layer
+		}
+		in.Layers = append(in.Layers, layer)
+	}
+	data, err := attest.SBOM(in)
+	if err != nil {
+		return nil, err
+	}
+	saveSBOM(s.cacheDir, key, data)
+	return data, nil
+}
+
+// scanLayer lists the files of one new layer: those assemble recorded
+// while writing it, else the saved list of the same blob from the cache
+// directory (a layer from the layer cache), else a read of the blob (ELF
+// files are spooled to the temporary directory, TMPDIR). A list not read
+// from the cache is saved there for the next build.
 func scanLayer(ctx context.Context, img *assemble.Image, l ocispec.Descriptor, cacheDir string) (attest.Layer, error) {
+	if files, diffID, ok := img.Files(l); ok {
+		layer := attest.Layer{Desc: l, DiffID: diffID, Files: files}
+		saveScan(cacheDir, layer)
+		return layer, nil
+	}
 	if files, diffID, ok := loadScan(cacheDir, l.Digest); ok {
 		return attest.Layer{Desc: l, DiffID: diffID, Files: files}, nil
 	}
