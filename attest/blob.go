@@ -9,6 +9,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // ScanBlob lists the files of a layer blob, decompressing it by its media
@@ -25,7 +26,7 @@ func ScanBlob(ctx context.Context, blob io.Reader, mediaType, tmpDir string) ([]
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := io.Copy(d.Hash(), ctxReader{ctx, r}); err != nil { // the tar's trailing padding
+	if _, err := io.Copy(d.Hash(), imageio.WithContext(ctx, r)); err != nil { // the tar's trailing padding
 		return nil, "", fmt.Errorf("read layer: %w", err)
 	}
 	return files, d.Digest(), nil

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // File is one regular file a layer adds, as the SBOM lists it: the
@@ -84,7 +85,7 @@ func scanFile(ctx context.Context, r io.Reader, h *tar.Header, tmpDir string) (F
 	if _, err := w.Write(head); err != nil {
 		return f, err
 	}
-	if _, err := io.Copy(w, ctxReader{ctx, r}); err != nil {
+	if _, err := io.Copy(w, imageio.WithContext(ctx, r)); err != nil {
 		return f, err
 	}
 	f.SHA256, f.SHA1 = hex.EncodeToString(s256.Sum(nil)), hex.EncodeToString(s1.Sum(nil))
@@ -92,18 +93,4 @@ func scanFile(ctx context.Context, r io.Reader, h *tar.Header, tmpDir string) (F
 		f.Go = assemble.ReadGoBinary(spool)
 	}
 	return f, nil
-}
-
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads from the underlying reader unless ctx is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

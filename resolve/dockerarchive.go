@@ -201,7 +201,7 @@ func hashLayer(ctx context.Context, src *tarSource, name string) (ocispec.Descri
 	var magic [imageio.MagicLen]byte
 	n, _ := io.ReadFull(r, magic[:])
 	h.Write(magic[:n])
-	size, err := io.Copy(h, ctxReader{ctx: ctx, r: r})
+	size, err := io.Copy(h, imageio.WithContext(ctx, r))
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("layer %s: %w", name, err)
 	}

@@ -79,7 +79,7 @@ func fileKind(m fs.FileMode) string {
 
 // readSmall reads all of r, failing when it holds more than maxJSON bytes.
 func readSmall(ctx context.Context, r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(ctxReader{ctx: ctx, r: r}, maxJSON+1))
+	data, err := io.ReadAll(io.LimitReader(imageio.WithContext(ctx, r), maxJSON+1))
 	if err != nil {
 		return nil, err
 	}
@@ -87,20 +87,6 @@ func readSmall(ctx context.Context, r io.Reader, name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w: larger than %d bytes", name, ErrInvalidBase, maxJSON)
 	}
 	return data, nil
-}
-
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads unless ctx is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // localBlobPath is imageio.BlobPath for a local base: a malformed digest

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // layoutFS is an OCI layout (directory or archive): verified blobs plus the
@@ -49,7 +50,7 @@ func (s *dirSource) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadC
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w: %w", desc.Digest, ErrInvalidBase, err)
 	}
-	return verifyLocal(readCloser{ctxReader{ctx: ctx, r: f}, f}, desc)
+	return verifyLocal(readCloser{imageio.WithContext(ctx, f), f}, desc)
 }
 
 // Path returns the blob's file when it is a regular file inside the layout

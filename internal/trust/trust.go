@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ybuild/ybuild/imageio"
 )
 
 // maxIdentities bounds how many files one record remembers (hard links
@@ -167,7 +168,7 @@ func hashFile(ctx context.Context, path string, desc ocispec.Descriptor) (Identi
 		return Identity{}, false
 	}
 	v := desc.Digest.Verifier()
-	n, err := io.Copy(v, ctxReader{ctx: ctx, r: f})
+	n, err := io.Copy(v, imageio.WithContext(ctx, f))
 	if err != nil || n != desc.Size || !v.Verified() {
 		return Identity{}, false
 	}
@@ -192,18 +193,4 @@ func (s *Store) read(d digest.Digest) (record, bool) {
 		return record{}, false
 	}
 	return r, true
-}
-
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads unless ctx is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
