@@ -155,7 +155,7 @@ ybcache=$work/ybcache
 cacherepo=()
 if [ "$has_cache_repo" = 1 ]; then cacherepo=(--cache-repo "$REG/bench/cache"); fi
 # shellcheck disable=SC2206 # YB_FLAGS is a list of words
-ybo=("$yb" -f "$fix/build.yaml" --progress quiet --insecure-registry "$REG" $YB_FLAGS)
+ybo=("$yb" build -f "$fix/build.yaml" --progress quiet --insecure-registry "$REG" $YB_FLAGS)
 
 um_build() { # LAYOUT: skopeo pull, umoci insert + config
 	skopeo copy --quiet --src-tls-verify=false "docker://$REG/bench/base:1" "oci:$1:base" &&
