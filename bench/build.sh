@@ -16,6 +16,9 @@
 #   BASE_MB [110]   data in the base's three upper layers (random bytes)
 #   CASES [oci-cold oci-warm oci-touch oci-fresh push-cold push-warm push-touch push-fresh]
 #   UMOCI [1]       0 skips umoci + skopeo
+#   YB_FLAGS [--sbom=false --provenance=false]  extra ybuild flags; umoci and
+#                   skopeo attach no SBOM or provenance, so neither does
+#                   ybuild by default here (YB_FLAGS= measures ybuild's defaults)
 #   WORK [mktemp]   work directory (kept when set, removed otherwise)
 #
 # Cases (ybuild):
@@ -46,6 +49,7 @@ BIG=${BIG:-random}
 BASE_MB=${BASE_MB:-110}
 CASES=${CASES:-oci-cold oci-warm oci-touch oci-fresh push-cold push-warm push-touch push-fresh}
 UMOCI=${UMOCI:-1}
+YB_FLAGS=${YB_FLAGS---sbom=false --provenance=false}
 
 cd "$(dirname "$0")/.."
 if [ -n "${WORK:-}" ]; then
@@ -129,6 +133,7 @@ config:
   labels: {org.example.bench: "1"}
 YAML
 echo "fixture: $(du -sm "$fix/app" | cut -f1) MB app ($FILES files of $FILE_KB KiB, big.bin $BIG_MB MiB $BIG), base $(du -sm "$work/registry" | cut -f1) MB in the registry, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ybuild flags: ${YB_FLAGS:-(defaults)}"
 echo "tools: $("$yb" version 2>/dev/null | head -n1 || echo ybuild), $(umoci --version 2>/dev/null || true), $(skopeo --version 2>/dev/null || true)"
 cat "$fix/app/files"/*/* "$fix/app/big.bin" >/dev/null # warm the page cache
 
@@ -149,7 +154,8 @@ measure() {
 ybcache=$work/ybcache
 cacherepo=()
 if [ "$has_cache_repo" = 1 ]; then cacherepo=(--cache-repo "$REG/bench/cache"); fi
-ybo=("$yb" -f "$fix/build.yaml" --progress quiet --insecure-registry "$REG")
+# shellcheck disable=SC2206 # YB_FLAGS is a list of words
+ybo=("$yb" build -f "$fix/build.yaml" --progress quiet --insecure-registry "$REG" $YB_FLAGS)
 
 um_build() { # LAYOUT: skopeo pull, umoci insert + config
 	skopeo copy --quiet --src-tls-verify=false "docker://$REG/bench/base:1" "oci:$1:base" &&
