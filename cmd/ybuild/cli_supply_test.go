@@ -206,3 +206,20 @@ func TestCLISupplyBaseSBOM(t *testing.T) {
 		t.Errorf("the SBOM does not name the base's SBOM referrer %s", baseRef)
 	}
 }
+
+// TestCLISupplySwitchesRoot: `ybuild --sbom=false` (no `build`) turns the
+// documents off as `ybuild build --sbom=false` does. The root and build
+// commands share one options struct with a flag set each, and the switch
+// once looked only at the build command's flag set.
+func TestCLISupplySwitchesRoot(t *testing.T) {
+	layout := filepath.Join(t.TempDir(), "layout")
+	spec := cliSpecDir(t, map[string]string{"build.yaml": cliSpec})
+	res := cliRun("--progress", "quiet", "--no-cache", "-f", spec, "-o", "oci:"+layout, "--sbom=false", "--provenance=false")
+	if res.code != exitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	got := cliArtifactTypes(t, layout)
+	if got[""] != 1 || got[attest.MediaTypeSPDX] != 0 || got[attest.MediaTypeInToto] != 0 {
+		t.Errorf("index.json entries by artifact type %v, want 1 image and no documents", got)
+	}
+}

@@ -29,12 +29,14 @@ type supplyFlags struct {
 	sbom, provenance bool
 	signKey          string
 	referrersTag     bool
-	fs               *pflag.FlagSet
+	// fss are the flag sets the flags are registered on: the root command
+	// and `build` share one supplyFlags, each with its own flag set.
+	fss []*pflag.FlagSet
 }
 
 // addSupplyFlags registers --sbom, --provenance, --sign-key and --referrers-tag.
 func addSupplyFlags(fs *pflag.FlagSet, s *supplyFlags) {
-	s.fs = fs
+	s.fss = append(s.fss, fs)
 	fs.BoolVar(&s.sbom, "sbom", true, "attach an SPDX SBOM to every platform manifest (overrides the spec's sbom)")
 	fs.BoolVar(&s.provenance, "provenance", true, "attach a SLSA provenance statement (overrides the spec's provenance)")
 	fs.StringVar(&s.signKey, "sign-key", "", "sign the image and its attestations with this cosign private key (password from COSIGN_PASSWORD)")
@@ -44,8 +46,10 @@ func addSupplyFlags(fs *pflag.FlagSet, s *supplyFlags) {
 // want resolves whether a document is wanted: the flag when given, else
 // the spec's field, else on. explicit reports an explicit request (flag or spec true).
 func (s *supplyFlags) want(flag string, flagValue bool, specValue *bool) (on, explicit bool) {
-	if s.fs != nil && s.fs.Changed(flag) {
-		return flagValue, flagValue
+	for _, fs := range s.fss {
+		if fs.Changed(flag) {
+			return flagValue, flagValue
+		}
 	}
 	if specValue != nil {
 		return *specValue, *specValue
