@@ -179,7 +179,7 @@ run_case() { # CASE RUN-NUMBER
 	mkdir -p "$out"
 	case $kind in
 	oci) dest="oci:$out/yb:app" ;;
-	push) dest="docker://$REG/bench/yb-$mode-$i:1" ;;
+	push) dest="docker://$REG/bench/yb-$mode-$$-$i:1" ;;
 	esac
 	case $mode in
 	cold)
@@ -188,7 +188,7 @@ run_case() { # CASE RUN-NUMBER
 		if [ "$UMOCI" = 1 ]; then
 			rm -rf "$out/um"
 			if [ "$kind" = oci ]; then measure "$c" umoci bash -c 'um_build "$0"' "$out/um"
-			else measure "$c" umoci bash -c 'um_push "$0" "$1"' "$out/um" "bench/um-cold-$i"; fi
+			else measure "$c" umoci bash -c 'um_push "$0" "$1"' "$out/um" "bench/um-cold-$$-$i"; fi
 		fi ;;
 	warm | touch)
 		[ "$kind" = push ] && dest="docker://$REG/bench/yb-warm:1"
