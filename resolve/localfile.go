@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/internal/inputerr"
 )
 
 // maxJSON bounds the size of every index, manifest and config read into
@@ -57,24 +58,9 @@ func checkRegular(f *os.File, name string) (*os.File, fs.FileInfo, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: not a regular file (%s)", name, fileKind(fi.Mode()))
+		return nil, nil, fmt.Errorf("%s: not a regular file (%s)", name, inputerr.FileKind(fi.Mode()))
 	}
 	return f, fi, nil
-}
-
-// fileKind names a non-regular file type for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return m.Type().String()
 }
 
 // readSmall reads all of r, failing when it holds more than maxJSON bytes.

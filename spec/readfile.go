@@ -3,9 +3,10 @@ package spec
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/ybuild/ybuild/internal/inputerr"
 )
 
 // MaxSpecSize is the largest spec file Load reads: 4 MiB, far beyond any
@@ -26,7 +27,7 @@ func readSpec(path string) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", kindOf(fi.Mode()))
+		return nil, fmt.Errorf("not a regular file (%s)", inputerr.FileKind(fi.Mode()))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxSpecSize+1))
 	if err != nil {
@@ -36,19 +37,4 @@ func readSpec(path string) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d bytes", MaxSpecSize)
 	}
 	return data, nil
-}
-
-// kindOf names a non-regular file type for messages.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return m.Type().String()
 }

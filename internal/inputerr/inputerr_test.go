@@ -3,6 +3,7 @@ package inputerr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"testing"
 )
 
@@ -17,5 +18,20 @@ func TestNew(t *testing.T) {
 	}
 	if errors.Is(errors.New("invalid output"), ErrInput) {
 		t.Error("an unrelated error matches ErrInput")
+	}
+}
+
+func TestFileKind(t *testing.T) {
+	for m, want := range map[fs.FileMode]string{
+		fs.ModeDir:                        "a directory",
+		fs.ModeNamedPipe:                  "a FIFO",
+		fs.ModeSocket:                     "a socket",
+		fs.ModeDevice | fs.ModeCharDevice: "a device",
+		fs.ModeDevice:                     "a device",
+		fs.ModeSymlink:                    "L---------",
+	} {
+		if got := FileKind(m); got != want {
+			t.Errorf("FileKind(%v) = %q, want %q", m, got, want)
+		}
 	}
 }
