@@ -32,8 +32,8 @@ func (w *layoutWriter) WriteAttached(ctx context.Context, img *assemble.Image, a
 }
 
 // attachLayout adds atts to the layout in dir that holds img under ref:
-// blobs first, then, holding the layout's lock (see lockIndex), index.json.
-func attachLayout(ctx context.Context, dir string, img *assemble.Image, ref string, atts []Attachment) (err error) {
+// blobs first, then index.json (editIndex).
+func attachLayout(ctx context.Context, dir string, img *assemble.Image, ref string, atts []Attachment) error {
 	for _, b := range attachedBlobs(atts) {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -46,21 +46,9 @@ func attachLayout(ctx context.Context, dir string, img *assemble.Image, ref stri
 			return err
 		}
 	}
-	unlock, err := lockIndex(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if uerr := unlock(); err == nil {
-			err = uerr
-		}
-	}()
-	idx, err := readIndex(dir)
-	if err != nil {
-		return err
-	}
-	idx.Manifests = withAttached(idx.Manifests, img, ref, atts)
-	return writeIndex(dir, idx)
+	return editIndex(ctx, dir, func(ms []ocispec.Descriptor) []ocispec.Descriptor {
+		return withAttached(ms, img, ref, atts)
+	})
 }
 
 // WriteAttached writes a new archive holding img and atts.

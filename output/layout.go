@@ -126,31 +126,19 @@ func newLayout(ctx context.Context, dir string, img *assemble.Image, ref string,
 // the layout first: the image is then added to it by updateLayout.
 var errLayoutAppeared = errors.New("layout created concurrently")
 
-// updateLayout writes the blobs into an existing layout, then, holding
-// the layout's lock (see lockIndex), replaces index.json with one whose
-// entry for ref is img: concurrent builds writing other refs keep theirs.
-func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref string, ts *trust.Store) (err error) {
+// updateLayout writes the blobs into an existing layout, then replaces
+// index.json under its lock (editIndex) with one whose entry for ref is
+// img: concurrent builds writing other refs keep theirs.
+func updateLayout(ctx context.Context, dir string, img *assemble.Image, ref string, ts *trust.Store) error {
 	if _, err := readIndex(dir); err != nil {
 		return err // not a complete layout: write nothing into it
 	}
 	if err := writeBlobs(ctx, dir, img, ts); err != nil {
 		return err
 	}
-	unlock, err := lockIndex(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if uerr := unlock(); err == nil {
-			err = uerr
-		}
-	}()
-	idx, err := readIndex(dir)
-	if err != nil {
-		return err
-	}
-	idx.Manifests = replaceRef(idx.Manifests, entryFor(img.Desc, map[string]string{annotationRefName: ref}), ref)
-	return writeIndex(dir, idx)
+	return editIndex(ctx, dir, func(ms []ocispec.Descriptor) []ocispec.Descriptor {
+		return replaceRef(ms, entryFor(img.Desc, map[string]string{annotationRefName: ref}), ref)
+	})
 }
 
 // writeLayoutFile writes the oci-layout marker, mode 0644 whatever the umask.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/ybuild/ybuild/internal/filelock"
 )
 
@@ -21,4 +22,25 @@ func lockIndex(ctx context.Context, dir string) (func() error, error) {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	return l.Release, nil
+}
+
+// editIndex changes the layout dir's index.json under its lock: it reads
+// the index, lets edit change its entries, and replaces the file, so that
+// concurrent builds writing other entries keep theirs.
+func editIndex(ctx context.Context, dir string, edit func([]ocispec.Descriptor) []ocispec.Descriptor) (err error) {
+	unlock, err := lockIndex(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if uerr := unlock(); err == nil {
+			err = uerr
+		}
+	}()
+	idx, err := readIndex(dir)
+	if err != nil {
+		return err
+	}
+	idx.Manifests = edit(idx.Manifests)
+	return writeIndex(dir, idx)
 }
