@@ -7,12 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
+	"github.com/ybuild/ybuild/internal/blobfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -178,29 +178,16 @@ func parseDigest(s string) (digest.Digest, error) {
 	return d, nil
 }
 
-// Write writes l to path atomically: a temporary file beside it, synced,
-// then renamed over it.
+// Write writes l to path atomically: a temporary file beside it (locked
+// while this process lives, see blobfile.WriteAtomic), synced, then
+// renamed over it.
 func Write(path string, l *Lock) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".ybuild-lock-*")
+	data := l.Marshal()
+	err := blobfile.WriteAtomic(path, 0o644, true, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("write lock: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(l.Marshal())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("write lock %s: %w", path, err)
 	}
 	return nil

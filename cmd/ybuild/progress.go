@@ -9,6 +9,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/ybuild/ybuild/imagediff"
 	"github.com/ybuild/ybuild/resolve"
 )
 
@@ -68,16 +69,5 @@ func barProgress(w io.Writer) resolve.Progress {
 	}
 }
 
-// humanBytes formats n bytes for people.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// humanBytes formats n bytes for people ("12.3 KiB"), as diff does.
+func humanBytes(n int64) string { return imagediff.HumanBytes(n) }

@@ -54,7 +54,7 @@ var Rules = map[string]Rule{
 	"attest":                   {Library: true, Imports: []string{"assemble", "imageio"}, DenyImports: []string{"net", "net/http"}},
 	"sign":                     {Library: true, Imports: []string{"assemble"}, DenyImports: []string{"net", "net/http"}},
 	"remotecache":              {Library: true, Imports: []string{"assemble", "resolve", "registry", "imageio"}},
-	"lock":                     {Library: true, Imports: []string{"internal/inputerr"}, DenyDeps: networkPackages},
+	"lock":                     {Library: true, Imports: []string{"internal/inputerr", "internal/blobfile"}, DenyDeps: networkPackages},
 	"depfile":                  {Library: true, Imports: []string{"spec", "location", "internal/inputerr"}, DenyDeps: networkPackages},
 	"imagediff":                {Library: true, Imports: []string{"assemble", "resolve", "imageio"}, DenyImports: []string{"net", "net/http"}},
 	"cmd/ybuild":               {Any: true},
