@@ -54,6 +54,10 @@ type layerBlob struct {
 	// Source, if set, is where the blob came from besides Path: the shared
 	// cache (a push to its registry mounts the blob from there).
 	Source resolve.BlobSource
+	// Origin names the shared cache the blob was taken from
+	// (SharedCache.Name), in this build or an earlier one; the local layer
+	// record keeps it, so that a later local hit gets its Source back.
+	Origin string
 	// Files are the regular files it adds, recorded while it was written
 	// (Recorded; never for a layer from a cache).
 	Files    []File
@@ -112,19 +116,19 @@ func writeStacked(ctx context.Context, l spec.Layer, env layerEnv, below, above 
 	cache, key, shape := layerCacheKeys(es.sorted, env, mt, sp)
 	if l, ok := cache.lookup(ctx, key); ok {
 		reportCached(env, label, l)
-		return l, nil
+		return withOrigin(env, l), nil
 	}
 	if l, ok := cache.lookupShape(ctx, shape, es.sorted); ok {
 		_ = cache.store(ctx, key, shape, l) // the next lookup by key is direct
 		reportCached(env, label, l)
-		return l, nil
+		return withOrigin(env, l), nil
 	}
 	if l, ok := lookupShared(ctx, env, shape, mt, es.sorted); ok {
+		l.Origin = env.Shared.Name()
 		_ = cache.store(ctx, key, shape, l)
 		l = cache.adopt(l)
-		l.Source = env.Shared.Source(l.Desc, l.Path)
 		reportCached(env, label+" (shared)", l)
-		return l, nil
+		return withOrigin(env, l), nil
 	}
 	out, err := writeBlob(ctx, es.sorted, env, mt, label)
 	if err != nil {

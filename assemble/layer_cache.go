@@ -87,7 +87,7 @@ func (c *layerCache) layer(ctx context.Context, r cache.Record) (layerBlob, bool
 	if !c.trust.Verify(ctx, p, r.Desc) { // trusted by its record, else hashed
 		return layerBlob{}, false
 	}
-	return layerBlob{Desc: r.Desc, DiffID: r.DiffID, Path: p}, true
+	return layerBlob{Desc: r.Desc, DiffID: r.DiffID, Path: p, Origin: r.Origin}, true
 }
 
 // store records l under key and shape: its blob goes into the cache first,
@@ -101,7 +101,7 @@ func (c *layerCache) store(ctx context.Context, key, shape string, l layerBlob) 
 		return err
 	}
 	c.trust.Note(c.c.BlobPath(l.Desc.Digest), l.Desc) // a link changes the ctime of every name of the file
-	r := cache.Record{Desc: l.Desc, DiffID: l.DiffID}
+	r := cache.Record{Desc: l.Desc, DiffID: l.DiffID, Origin: l.Origin}
 	if err := c.c.PutRecord(cache.ByKey, key, r); err != nil {
 		return err
 	}

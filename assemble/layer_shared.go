@@ -36,6 +36,24 @@ type SharedCache interface {
 	// Store offers a layer this build wrote, under its shape key: its blob's
 	// descriptor, its DiffID and the local file holding the blob.
 	Store(shape string, desc ocispec.Descriptor, diffID digest.Digest, path string)
+	// Name names the shared cache (its repository, REGISTRY/REPO): the
+	// local layer cache records it as the origin of the layers taken from
+	// it.
+	Name() string
+}
+
+// withOrigin returns l with the Source of the shared cache it was taken
+// from (now or by an earlier build, as its local record says), when this
+// build uses that shared cache: a push to its registry mounts the blob
+// instead of uploading it. A layer from another or no shared cache is a
+// plain local blob.
+func withOrigin(env layerEnv, l layerBlob) layerBlob {
+	if l.Origin == "" || env.Shared == nil || env.Shared.Name() != l.Origin {
+		l.Origin, l.Source = "", nil
+		return l
+	}
+	l.Source = env.Shared.Source(l.Desc, l.Path)
+	return l
 }
 
 // lookupShared returns the layer recorded in the shared cache under shape

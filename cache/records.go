@@ -23,10 +23,14 @@ const (
 )
 
 // Record is what the cache knows of a built layer: its blob's descriptor
-// and its DiffID.
+// and its DiffID, and where the blob came from when it was taken from a
+// shared cache (the repository, REGISTRY/REPO, a push to that registry can
+// mount it from). Records without an origin (older ones too) are layers
+// built here.
 type Record struct {
 	Desc   ocispec.Descriptor `json:"descriptor"`
 	DiffID digest.Digest      `json:"diffID"`
+	Origin string             `json:"origin,omitempty"`
 }
 
 // recordPath is the file of the record for key.

@@ -76,6 +76,10 @@ func New(repo string, opts *registry.Options, warn func(string)) (*Cache, error)
 // Repository returns the cache repository.
 func (c *Cache) Repository() registry.Reference { return c.repo }
 
+// Name returns the cache repository's name, REGISTRY/REPO: the origin the
+// local layer cache records for the layers taken from it.
+func (c *Cache) Name() string { return c.repo.Name() }
+
 // session opens the repository once; nil when the cache is off.
 func (c *Cache) session(ctx context.Context) *registry.Session {
 	c.mu.Lock()

@@ -234,3 +234,39 @@ func TestCacheRepoFromEnvironment(t *testing.T) {
 		t.Errorf("stderr %q: want the warning about $YBUILD_CACHE_REPO's repository", stderr)
 	}
 }
+
+// TestCacheRepoLocalHitMounts: after a layer came from the cache
+// repository, a later build on the same machine finds it in the local layer
+// cache and still pushes it to the cache repository's registry by
+// mounting it from there, not by uploading it.
+func TestCacheRepoLocalHitMounts(t *testing.T) {
+	testbase.Busybox(t)
+	reg := registrytest.New(t, registrytest.Options{})
+	cacheRepo := reg.Host + "/ci/cache"
+	cold := filepath.Join(t.TempDir(), "cold")
+	res, _ := buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", cacheRepo, "-o", "oci:"+cold)
+	want := res["oci:"+cold]
+	layer := cacheRepoLayer(t, cold)
+
+	spec, cacheDir := cacheRepoCheckout(t), t.TempDir() // another machine
+	first := filepath.Join(t.TempDir(), "first")
+	buildStderr(t, "-f", spec, "--cache-dir", cacheDir, "--cache-repo", cacheRepo, "-o", "oci:"+first)
+
+	reg.Counter.Reset()
+	ref := reg.Host + "/team/app:2"
+	res, stderr := buildStderr(t, "-f", spec, "--cache-dir", cacheDir, "--cache-repo", cacheRepo, "-o", "docker://"+ref)
+	if got := res["docker://"+ref]; got != want {
+		t.Fatalf("push: %s, want the cold build's %s\n%s", got, want, stderr)
+	}
+	if n := reg.Counter.Count(http.MethodGet, "/ci/cache/blobs/"+layer.String()); n != 0 {
+		t.Errorf("layer downloaded %d times: the local layer cache missed", n)
+	}
+	for _, r := range reg.Counter.Requests() {
+		if (r.Method == http.MethodPut || r.Method == http.MethodPatch) && strings.Contains(r.Query, layer.Encoded()) {
+			t.Errorf("layer uploaded: %s", r)
+		}
+	}
+	if reg.Counter.Mounts() == 0 {
+		t.Error("no blob mounted")
+	}
+}
