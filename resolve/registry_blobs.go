@@ -40,10 +40,19 @@ func (b *registryBlobs) Origin(ocispec.Descriptor) (registry.Reference, bool) {
 
 // Open returns the blob's content from the cache, or streams it from the
 // registry while writing it to the cache (committed only once verified).
+// A blob being prefetched is read from the cache once its download ends.
 func (b *registryBlobs) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	if err := imageio.CheckDescriptor(desc); err != nil {
 		return nil, err
 	}
+	if err := b.rem.flights.wait(ctx, desc.Digest); err != nil {
+		return nil, err
+	}
+	return b.fetch(ctx, desc)
+}
+
+// fetch is Open without waiting for a prefetch.
+func (b *registryBlobs) fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	if b.rem.cache.Has(desc) {
 		return b.rem.cache.Open(desc)
 	}

@@ -29,6 +29,7 @@ type remote struct {
 	fetcherOnce sync.Once
 	fetcher     remotes.Fetcher
 	fetcherErr  error
+	flights     flights // blobs being prefetched
 }
 
 // newRemote prepares access to ref's repository; it sends no request.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -68,5 +69,77 @@ func TestReplaceReadsTopLayerFirst(t *testing.T) {
 	}
 	if n := reg.Counter.Count(http.MethodGet, "/blobs/"+base.Layers[0].Digest.String()); n != 0 {
 		t.Errorf("bottom base layer downloaded %d times, want 0\n%v", n, reg.Counter.Requests())
+	}
+}
+
+// prefetchBaseSpec is a two-layer base whose layers are large enough
+// (incompressible) that a reader stopping early leaves most of the blob
+// unread: /usr/share/doc comes first in the top layer, before its big file.
+const prefetchBaseSpec = `apiVersion: ybuild/v1
+base: scratch
+created: 2023-04-05T06:07:08Z
+layers:
+  - name: bottom
+    files: [{src: big1, dst: /bottom/big}]
+  - name: top
+    files:
+      - {dst: /usr/share/doc, dir: true, mode: "0750", owner: "1:2"}
+      - {src: big2, dst: /zz/big}
+`
+
+// TestReplacePrefetchDownloadsOnce: writing a layout, the base layers are
+// prefetched into the blob cache while the replace scan reads the top
+// layer's headers: one download serves both, so each base layer blob is
+// fetched once, and a rebuild from the cached base gives the same image.
+func TestReplacePrefetchDownloadsOnce(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	baseDir := t.TempDir()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	big := func() string {
+		b := make([]byte, 4<<20)
+		for i := range b {
+			b[i] = byte(rnd.Uint32())
+		}
+		return string(b)
+	}
+	e2eWriteFiles(t, baseDir, map[string]string{"build.yaml": prefetchBaseSpec, "big1": big(), "big2": big()})
+	layout := filepath.Join(baseDir, "layout")
+	e2eBuild(t, "-f", filepath.Join(baseDir, "build.yaml"), "--cache-dir", t.TempDir(), "-o", "oci:"+layout+":base")
+	baseRef := reg.Host + "/lib/big:1"
+	reg.PushLayout(t, layout, "base", baseRef)
+
+	dir := t.TempDir()
+	e2eWriteFiles(t, dir, map[string]string{"build.yaml": strings.Replace(replaceLazySpec, "DIRLINE", "", 1)})
+	cacheDir := t.TempDir()
+	build := func(out string) string {
+		res, stderr := buildStderr(t, "-f", filepath.Join(dir, "build.yaml"), "--arg", "BASE="+baseRef,
+			"--cache-dir", cacheDir, "-o", "oci:"+out)
+		if stderr != "" {
+			t.Errorf("stderr: %s", stderr)
+		}
+		return res["oci:"+out].String()
+	}
+	reg.Counter.Reset()
+	first := build(filepath.Join(t.TempDir(), "out"))
+	gets := map[string]int{} // base layer blob GETs (the layers are the blobs over 1 MiB)
+	for _, r := range reg.Counter.Requests() {
+		if r.Method == http.MethodGet && strings.Contains(r.Path, "/blobs/") && r.BytesOut > 1<<20 {
+			gets[r.Path] = reg.Counter.Count(http.MethodGet, r.Path)
+		}
+	}
+	if len(gets) != 2 {
+		t.Errorf("downloads of %d base layers, want 2: %v", len(gets), gets)
+	}
+	for p, n := range gets {
+		if n != 1 {
+			t.Errorf("base layer %s downloaded %d times, want 1", p, n)
+		}
+	}
+	reg.Counter.Reset()
+	if again := build(filepath.Join(t.TempDir(), "again")); again != first {
+		t.Errorf("rebuild from the cached base: %s, want %s", again, first)
+	}
+	if n := reg.Counter.Count(http.MethodGet, "/blobs/"); n != 0 {
+		t.Errorf("%d blob downloads with every base layer cached", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/pflag"
 
 	"github.com/ybuild/ybuild/assemble"
@@ -88,46 +89,24 @@ func flushTrust(ts *trust.Store) {
 
 // prefetchBase downloads the base's layers that are not cached yet into
 // the blob cache while the new layers are written, when a local output
-// will need them (a push to the base's registry mounts them instead). It
-// returns a function that waits for the downloads (stopping them first when
-// told to, the build having failed); their errors are left for the outputs,
+// will need them (a push to the base's registry mounts them instead); top
+// layer first, the order in which a replace scan reads them, which waits
+// for the download instead of fetching the blob a second time. It returns
+// a function that waits for the downloads (stopping them first when told
+// to, the build having failed); their errors are left for the outputs,
 // which fetch again and report.
 func prefetchBase(ctx context.Context, base *resolve.Base, cacheDir string, reg *registry.Options, writers []output.Writer) func(stop bool) {
-	src, ok := base.Blobs.(interface {
-		resolve.BlobSource
-		resolve.Pather
-		registry.Origin
-	})
+	src, ok := base.Blobs.(resolve.Prefetcher)
 	if !ok || cacheDir == "" || (reg != nil && reg.Offline) || !hasLocalOutput(writers) {
 		return func(bool) {}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for _, im := range base.Images {
-			for _, l := range im.Manifest.Layers {
-				if ctx.Err() != nil {
-					return
-				}
-				if _, remote := src.Origin(l); !remote || src.Path(l) != "" {
-					continue
-				}
-				if rc, err := src.Open(ctx, l); err == nil {
-					_, _ = io.Copy(io.Discard, rc) // cached once verified
-					_ = rc.Close()
-				}
-			}
+	var layers []ocispec.Descriptor
+	for _, im := range base.Images {
+		for i := len(im.Manifest.Layers) - 1; i >= 0; i-- {
+			layers = append(layers, im.Manifest.Layers[i])
 		}
-	}()
-	return func(stop bool) {
-		if stop {
-			cancel()
-		}
-		wg.Wait()
-		cancel()
 	}
+	return src.Prefetch(ctx, layers)
 }
 
 // hasLocalOutput reports whether a writer writes a file or directory.
