@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/pflag"
@@ -73,18 +72,12 @@ func newTrust(o *buildOptions) *trust.Store {
 	return trust.New(dir, o.verifyBlobs)
 }
 
-// flushTrust records the blobs this build verified or wrote. A file changed
-// in the current file-system clock tick cannot be recorded yet (trust.Flush):
-// wait for the tick, a few milliseconds, at most 50 ms in all. A failure
-// only costs a hash in a later build.
+// flushTrust records the blobs this build verified or wrote. A file whose
+// last change lies in the clock tick its content was known in is left out
+// (trust.Flush; waiting would not help): a later build hashes it once and
+// records it then. A failure only costs a hash in a later build.
 func flushTrust(ts *trust.Store) {
-	for i := 0; i < 25; i++ {
-		racy, err := ts.Flush()
-		if err != nil || racy == 0 {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	_, _ = ts.Flush()
 }
 
 // prefetchBase downloads the base's layers that are not cached yet into

@@ -12,28 +12,21 @@ import (
 )
 
 // Flush records every file noted during this build that is still
-// unchanged, unless its last change is as recent as now in file-system
-// clock ticks (a racy record: a write later in the same tick could keep
-// the ctime). It returns how many files were left out as racy: a caller
-// may wait a few milliseconds and flush again. Failures only cost a later
-// hash.
+// unchanged, unless its last change lies in the same file-system clock
+// tick as the moment its content was known (hashed, or written by this
+// process): a write later in that tick could have kept the identity, so
+// such a racy file is left out and hashed again by a later build (which
+// records it then). Waiting does not help a racy file. It returns how many
+// files were left out. Failures only cost a later hash.
 func (s *Store) Flush() (racy int, err error) {
 	if s == nil || s.dir == "" {
 		return 0, nil
 	}
-	byDigest := s.unchanged()
-	if len(byDigest) == 0 {
-		return 0, nil
-	}
-	now, err := s.now()
-	if err != nil {
-		return 0, err
-	}
-	for d, ids := range byDigest {
-		var keep []Identity
-		for _, id := range ids {
-			if id.Ctime < now && id.Mtime < now {
-				keep = append(keep, id)
+	for d, recs := range s.unchanged() {
+		var keep []recorded
+		for _, r := range recs {
+			if r.clean() {
+				keep = append(keep, r)
 			} else {
 				racy++
 			}
@@ -48,22 +41,24 @@ func (s *Store) Flush() (racy int, err error) {
 }
 
 // unchanged returns, by digest, the identities of noted files that are
-// as this process last noted them. A file may have several names (hard
-// links: the cache's, a layout's, a work file since removed or renamed);
-// every link or unlink changes the ctime of all of them, so a name counts
-// when its file is as the latest note of that file (device and inode).
-func (s *Store) unchanged() map[digest.Digest][]Identity {
+// as this process last noted them, each with the latest moment its content
+// was known. A file may have several names (hard links: the cache's, a
+// layout's, a work file since removed or renamed); every link or unlink
+// changes the ctime of all of them, so a name counts when its file is as
+// the latest note of that file (device and inode).
+func (s *Store) unchanged() map[digest.Digest][]recorded {
 	type inode struct{ dev, ino uint64 }
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	latest := map[inode]noted{}
 	for _, n := range s.seen {
 		k := inode{n.id.Dev, n.id.Ino}
-		if l, ok := latest[k]; !ok || n.id.Ctime > l.id.Ctime {
+		l, ok := latest[k]
+		if !ok || n.id.Ctime > l.id.Ctime || (n.id == l.id && n.taken > l.taken) {
 			latest[k] = n
 		}
 	}
-	out := map[digest.Digest][]Identity{}
+	out := map[digest.Digest][]recorded{}
 	done := map[Identity]bool{}
 	for p := range s.seen {
 		id, ok := stat(p)
@@ -71,7 +66,7 @@ func (s *Store) unchanged() map[digest.Digest][]Identity {
 			continue
 		}
 		if l := latest[inode{id.Dev, id.Ino}]; l.id == id {
-			out[l.desc.Digest] = append(out[l.desc.Digest], id)
+			out[l.desc.Digest] = append(out[l.desc.Digest], recorded{Identity: id, Taken: l.taken})
 			done[id] = true
 		}
 	}
@@ -98,12 +93,13 @@ func (s *Store) now() (int64, error) {
 	return fi.ModTime().UnixNano(), nil
 }
 
-// add merges ids into d's record (newest last, at most maxIdentities).
-func (s *Store) add(d digest.Digest, ids []Identity) error {
+// add merges recs into d's record (newest last, at most maxIdentities;
+// one entry per identity).
+func (s *Store) add(d digest.Digest, recs []recorded) error {
 	r, _ := s.read(d)
 	r.Digest = d
-	for _, id := range ids {
-		r.Files = append(without(r.Files, id), id)
+	for _, rec := range recs {
+		r.Files = append(without(r.Files, rec.Identity), rec)
 	}
 	if len(r.Files) > maxIdentities {
 		r.Files = r.Files[len(r.Files)-maxIdentities:]
@@ -122,11 +118,11 @@ func (s *Store) add(d digest.Digest, ids []Identity) error {
 	return nil
 }
 
-// without returns ids without id.
-func without(ids []Identity, id Identity) []Identity {
-	out := ids[:0:0]
-	for _, x := range ids {
-		if x != id {
+// without returns recs without those of identity id.
+func without(recs []recorded, id Identity) []recorded {
+	out := recs[:0:0]
+	for _, x := range recs {
+		if x.Identity != id {
 			out = append(out, x)
 		}
 	}

@@ -30,14 +30,31 @@ type Identity struct {
 // record is the content of a record file.
 type record struct {
 	Digest digest.Digest `json:"digest"`
-	Files  []Identity    `json:"files"`
+	Files  []recorded    `json:"files"`
 }
 
-// noted is a file this process wrote or hashed, with its identity then.
+// recorded is an identity a file had when its content was known to be the
+// blob's, and Taken, the file-system clock (nanoseconds) at that moment.
+// It is trusted only when the file's last change (mtime and ctime) is
+// strictly older than Taken: a write later in the tick of the last change
+// could keep the identity (git's "racily clean" entries). Records without
+// Taken (older ones) are never trusted: the file is hashed again.
+type recorded struct {
+	Identity
+	Taken int64 `json:"taken"`
+}
+
+// clean reports whether r proves the content: its identity's last change
+// lies in an earlier clock tick than the moment it was taken.
+func (r recorded) clean() bool { return r.Ctime < r.Taken && r.Mtime < r.Taken }
+
+// noted is a file this process wrote or hashed, with its identity then and
+// the moment its content was known (taken; 0 without a cache directory).
 type noted struct {
-	path string
-	id   Identity
-	desc ocispec.Descriptor
+	path  string
+	id    Identity
+	desc  ocispec.Descriptor
+	taken int64
 }
 
 // Store holds the records under a cache directory and what this process
@@ -86,7 +103,7 @@ func (s *Store) Trusted(path string, desc ocispec.Descriptor) bool {
 		return false
 	}
 	for _, f := range r.Files {
-		if f == id {
+		if f.Identity == id && f.clean() {
 			return true
 		}
 	}
@@ -99,22 +116,26 @@ func (s *Store) Verify(ctx context.Context, path string, desc ocispec.Descriptor
 	if s.Trusted(path, desc) {
 		return true
 	}
+	taken := s.taken() // before the file is looked at: its content is known as of then
 	id, ok := hashFile(ctx, path, desc)
-	if ok && s != nil && !s.racy(id) {
-		s.note(path, id, desc)
+	if ok && s != nil && (s.dir == "" || (recorded{Identity: id, Taken: taken}).clean()) {
+		s.note(path, id, desc, taken) // a file changed in this very tick is hashed again
 	}
 	return ok
 }
 
-// racy reports whether id's last change is in the current file-system
-// clock tick: a write later in that tick might not change the ctime, so
-// what was just hashed cannot be trusted from the identity alone.
-func (s *Store) racy(id Identity) bool {
-	if s.dir == "" {
-		return false // nothing is recorded; noted files live only as long as the build
+// taken returns the file-system clock now, the moment a record is taken;
+// 0 without a cache directory (nothing is recorded) or when it cannot be
+// read (nothing taken then is ever recorded).
+func (s *Store) taken() int64 {
+	if s == nil || s.dir == "" {
+		return 0
 	}
 	now, err := s.now()
-	return err != nil || id.Ctime >= now || id.Mtime >= now
+	if err != nil {
+		return 0
+	}
+	return now
 }
 
 // Note tells the store that path now holds desc's content: this process
@@ -123,8 +144,9 @@ func (s *Store) Note(path string, desc ocispec.Descriptor) {
 	if s == nil {
 		return
 	}
+	taken := s.taken()
 	if id, ok := stat(path); ok && id.Size == desc.Size {
-		s.note(path, id, desc)
+		s.note(path, id, desc, taken)
 	}
 }
 
@@ -141,9 +163,9 @@ func (s *Store) noted(id Identity, d digest.Digest) bool {
 	return false
 }
 
-func (s *Store) note(path string, id Identity, desc ocispec.Descriptor) {
+func (s *Store) note(path string, id Identity, desc ocispec.Descriptor, taken int64) {
 	s.mu.Lock()
-	s.seen[path] = noted{path: path, id: id, desc: desc}
+	s.seen[path] = noted{path: path, id: id, desc: desc, taken: taken}
 	s.mu.Unlock()
 }
 

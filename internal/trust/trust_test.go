@@ -3,6 +3,7 @@ package trust
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,6 +63,7 @@ func TestTrustAcrossBuilds(t *testing.T) {
 	if s.Trusted(p, desc) {
 		t.Fatal("trusted before anything was verified")
 	}
+	fsTick(t, s, p) // hashed in the tick of its write, the file would be racy
 	if !s.Verify(ctx, p, desc) {
 		t.Fatal("Verify: false for the right content")
 	}
@@ -142,4 +144,124 @@ func TestTrustNoteOnlyWhileUnchanged(t *testing.T) {
 	if _, err := nilStore.Flush(); nilStore.Trusted(p, desc) || err != nil {
 		t.Error("nil store trusts or fails")
 	}
+}
+
+// writeRecord writes d's record file with one identity taken at taken.
+func writeRecord(t *testing.T, s *Store, d digest.Digest, id Identity, taken int64) {
+	t.Helper()
+	data, err := json.Marshal(record{Digest: d, Files: []recorded{{Identity: id, Taken: taken}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.dir, "trust"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.recordPath(d), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTrustRacilyClean: a record proves a file's content only when the
+// file's last change (ctime and mtime) is strictly older than the moment
+// the record was taken; otherwise a foreign write later in that clock tick
+// could have kept the identity, and the file is hashed again.
+func TestTrustRacilyClean(t *testing.T) {
+	ctx := context.Background()
+	cache := t.TempDir()
+	data := bytes.Repeat([]byte("layer bytes "), 1000)
+	p, desc := blob(t, t.TempDir(), "b", data)
+	id, ok := stat(p)
+	if !ok {
+		t.Fatal("no identity")
+	}
+
+	t.Run("record times", func(t *testing.T) {
+		for _, tc := range []struct {
+			name  string
+			taken int64
+			want  bool
+		}{
+			{"taken in the tick of the last change", id.Ctime, false},
+			{"taken before the last change", id.Ctime - 1, false},
+			{"mtime not older", max(id.Mtime, id.Ctime), false},
+			{"older record without a time", 0, false},
+			{"taken a tick later", max(id.Mtime, id.Ctime) + 1, true},
+		} {
+			writeRecord(t, New(cache, false), desc.Digest, id, tc.taken)
+			if got := New(cache, false).Trusted(p, desc); got != tc.want {
+				t.Errorf("%s: trusted %v, want %v", tc.name, got, tc.want)
+			}
+		}
+		if err := os.Remove(New(cache, false).recordPath(desc.Digest)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("foreign write in the tick of the note", func(t *testing.T) {
+		// The build wrote p and noted it at moment T; a foreign write of
+		// the same size lands later in T, so p's ctime is still T.
+		s := New(cache, false)
+		bad := bytes.Clone(data)
+		bad[10] = 'X'
+		if err := os.WriteFile(p, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		now, ok := stat(p)
+		if !ok {
+			t.Fatal("no identity")
+		}
+		s.note(p, now, desc, max(now.Ctime, now.Mtime))
+		racy, err := s.Flush()
+		if err != nil || racy != 1 {
+			t.Fatalf("Flush: %d racy, %v; want 1 racy", racy, err)
+		}
+		next := New(cache, false)
+		if next.Trusted(p, desc) || next.Verify(ctx, p, desc) {
+			t.Error("the next build trusts a file written in the tick its record was taken")
+		}
+	})
+
+	t.Run("mtime in the future", func(t *testing.T) {
+		// The right content, with an mtime (os.Chtimes) later than any
+		// moment a record can be taken now: hashed, never recorded.
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		future := time.Now().Add(time.Hour)
+		if err := os.Chtimes(p, future, future); err != nil {
+			t.Fatal(err)
+		}
+		s := New(cache, false)
+		fsTick(t, s, p)
+		if !s.Verify(ctx, p, desc) {
+			t.Fatal("the right content does not verify")
+		}
+		s.Note(p, desc)
+		if racy, err := s.Flush(); err != nil || racy != 1 {
+			t.Fatalf("Flush: %d racy, %v; want 1", racy, err)
+		}
+		if _, ok := s.read(desc.Digest); ok {
+			t.Error("a record was written for a file whose mtime is not older than the record")
+		}
+		if New(cache, false).Trusted(p, desc) {
+			t.Error("trusted by a racy record")
+		}
+	})
+
+	t.Run("hashed a tick after the last change", func(t *testing.T) {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := New(cache, false)
+		fsTick(t, s, p)
+		if !s.Verify(ctx, p, desc) {
+			t.Fatal("the right content does not verify")
+		}
+		if racy, err := s.Flush(); err != nil || racy != 0 {
+			t.Fatalf("Flush: %d racy, %v; want 0", racy, err)
+		}
+		if !New(cache, false).Trusted(p, desc) {
+			t.Error("a file hashed in a later tick than its last change is not trusted by its record")
+		}
+	})
 }
