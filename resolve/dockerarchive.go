@@ -42,7 +42,7 @@ func fromDockerLayout(ctx context.Context, src *tarSource, ref string, opts Opti
 	var entry ocispec.Descriptor
 	if n, ok := entryIndex(ref); ok {
 		if n >= len(idx.Manifests) {
-			return nil, fmt.Errorf("%s: ref %q: %w: %d images", src, ref, ErrNotFound, len(idx.Manifests))
+			return nil, fmt.Errorf("%s: %w", src, missingIndex(ref, len(idx.Manifests)))
 		}
 		entry = idx.Manifests[n]
 	} else if entry, err = pickRef(idx.Manifests, ref, matchDockerName); err != nil {
@@ -122,7 +122,7 @@ func fromManifestJSON(ctx context.Context, src *tarSource, ref string, opts Opti
 func pickDockerEntry(entries []imageio.DockerArchiveEntry, ref string) (imageio.DockerArchiveEntry, error) {
 	if n, ok := entryIndex(ref); ok {
 		if n >= len(entries) {
-			return imageio.DockerArchiveEntry{}, fmt.Errorf("ref %q: %w: %d images", ref, ErrNotFound, len(entries))
+			return imageio.DockerArchiveEntry{}, missingIndex(ref, len(entries))
 		}
 		return entries[n], nil
 	}
@@ -140,13 +140,13 @@ func pickDockerEntry(entries []imageio.DockerArchiveEntry, ref string) (imageio.
 	}
 	switch {
 	case ref != "":
-		return imageio.DockerArchiveEntry{}, fmt.Errorf("ref %q: %w (available: %s)", ref, ErrNotFound, strings.Join(tags, ", "))
+		return imageio.DockerArchiveEntry{}, missingRef(ref, tags)
 	case len(entries) == 1:
 		return entries[0], nil
 	case len(entries) == 0:
 		return imageio.DockerArchiveEntry{}, fmt.Errorf("%w: manifest.json has no entries", ErrInvalidBase)
 	}
-	return imageio.DockerArchiveEntry{}, fmt.Errorf("%w: %d images, add :NAME:TAG or :@N (%s)", ErrAmbiguous, len(entries), strings.Join(tags, ", "))
+	return imageio.DockerArchiveEntry{}, fmt.Errorf("%w: %d images, add :NAME:TAG or :@N (%s)", ErrAmbiguous, len(entries), listNames(tags))
 }
 
 // synthesize builds a schema2 manifest for a manifest.json entry (OCI when a

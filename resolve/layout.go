@@ -133,7 +133,7 @@ func pickRef(entries []ocispec.Descriptor, ref string, match refMatcher) (ocispe
 	}
 	switch {
 	case len(found) == 0:
-		return ocispec.Descriptor{}, fmt.Errorf("ref %q: %w (available: %s)", ref, ErrNotFound, refList(entries))
+		return ocispec.Descriptor{}, missingRef(ref, refNames(imageEntries(entries)))
 	case sameImage(found):
 		return found[0], nil
 	}
@@ -151,8 +151,13 @@ func sameImage(entries []ocispec.Descriptor) bool {
 	return true
 }
 
-// refList names entries by ref name, else digest.
+// refList names entries by ref name, else digest (at most maxListed).
 func refList(entries []ocispec.Descriptor) string {
+	return listNames(refNames(entries))
+}
+
+// refNames names entries by ref name, else digest.
+func refNames(entries []ocispec.Descriptor) []string {
 	names := make([]string, 0, len(entries))
 	for _, d := range entries {
 		if n := d.Annotations[ocispec.AnnotationRefName]; n != "" {
@@ -161,7 +166,7 @@ func refList(entries []ocispec.Descriptor) string {
 			names = append(names, d.Digest.String())
 		}
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // imageEntries drops the index.json entries that are attached to an image

@@ -21,8 +21,9 @@ func checkBase(s string) error {
 	return err
 }
 
-// checkTag checks a tag: a reference with a tag and no digest.
-func checkTag(s string) error {
+// CheckTag checks an image tag as the spec's tags and -t take it: a
+// reference with a tag and no digest (app:1, reg.example.com/app:1).
+func CheckTag(s string) error {
 	ref, err := reference.ParseNormalizedNamed(s)
 	if err != nil {
 		return fmt.Errorf("invalid image reference %q: %w", s, err)

@@ -95,7 +95,7 @@ func (v *validator) top() {
 	v.check("format", string(b.Format), checkFormat)
 	v.check("compression", string(b.Compression), func(s string) error { return checkCompression(s, b.Format) })
 	for i, t := range b.Tags {
-		v.check(indexPath("tags", i), t, checkTag)
+		v.check(indexPath("tags", i), t, CheckTag)
 	}
 	for i, o := range b.Outputs {
 		v.check(indexPath("outputs", i), o, checkOutput)

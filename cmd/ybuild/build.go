@@ -327,7 +327,13 @@ func removeEmpty(dirs []string) {
 }
 
 // prepareSpec loads a spec, applies -t and fills annotations set to auto.
+// A bad -t value is a usage error naming the flag, not the spec.
 func prepareSpec(file string, args, tags []string) (*spec.Build, error) {
+	for _, t := range tags {
+		if err := spec.CheckTag(t); err != nil {
+			return nil, usageError{fmt.Errorf("-t/--tag: %w", err)}
+		}
+	}
 	b, err := loadSpec(file, args)
 	if err != nil {
 		return nil, err
