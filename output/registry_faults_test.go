@@ -29,10 +29,17 @@ func (l *progressLog) progress(name string, _ int64) (func(int64), func(int64)) 
 	}
 }
 
+// stallIdle is the idle timeout of the pushes through faults: a stalled
+// upload (the proxy stops reading and never answers) fails after it and is
+// retried; without it the push would hang until the proxy lets go.
+const stallIdle = 2 * time.Second
+
 // TestPushThroughFaults pushes an image (base layers streamed from another
 // registry) through the fault-injecting proxy: 5xx answers to upload
 // starts, upload PUTs and manifest PUTs, and a connection reset in the
-// middle of an upload, are retried by restarting the upload, and the
+// middle of an upload, and uploads that stall (the registry stops reading
+// and never answers: failed after the idle timeout), are retried by
+// restarting the upload, and the
 // pushed image pulls back with its digest; a registry that fails every
 // upload fails the push after a bounded number of attempts, and progress
 // never reports a failed blob as done.
@@ -48,6 +55,8 @@ func TestPushThroughFaults(t *testing.T) {
 		{"500 on upload PUT twice", registrytest.ProxyFault{Kind: registrytest.Status, Method: http.MethodPut, Path: "/blobs/uploads/", Times: 2}, false},
 		{"503 on upload POST twice", registrytest.ProxyFault{Kind: registrytest.Status, Status: 503, Method: http.MethodPost, Path: "/blobs/uploads/", Times: 2}, false},
 		{"reset during an upload", registrytest.ProxyFault{Kind: registrytest.ResetRequest, Method: http.MethodPut, Path: "/blobs/uploads/", After: 100}, false},
+		{"stall during an upload", registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPut, Path: "/blobs/uploads/", After: 100}, false},
+		{"stall of a manifest PUT", registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPut, Path: "/manifests/", After: 10}, false},
 		{"500 on manifest PUT twice", registrytest.ProxyFault{Kind: registrytest.Status, Method: http.MethodPut, Path: "/manifests/", Times: 2}, false},
 		{"500 on every upload", registrytest.ProxyFault{Kind: registrytest.Status, Method: http.MethodPut, Path: "/blobs/uploads/", Times: 100}, true},
 	}
@@ -58,7 +67,7 @@ func TestPushThroughFaults(t *testing.T) {
 			proxy.Inject(tt.fault)
 			var log progressLog
 			w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/hello:1", output.Options{
-				Registry: &registry.Options{RetryBackoff: time.Millisecond}, Progress: log.progress,
+				Registry: &registry.Options{RetryBackoff: time.Millisecond, IdleTimeout: stallIdle}, Progress: log.progress,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -52,6 +52,8 @@ func classifyRemoteErr(err error) (sentinel error, hint string) {
 		return ErrNotFound, "check the repository name and the tag or digest"
 	case errdefs.IsNotImplemented(err):
 		return ErrUnsupported, "Docker schema 1 images are not supported; push the image again with a current client"
+	case isStall(err):
+		return ErrRegistryUnreachable, "the registry stopped sending or reading data: check the network, or raise --registry-idle-timeout for a slow link"
 	case isCertErr(err):
 		return ErrRegistryUnreachable, "the registry's TLS certificate is not trusted: add its CA with --ca-file or SSL_CERT_FILE, or, for a test registry, use --insecure-registry HOST"
 	case isNetErr(err):
@@ -67,6 +69,12 @@ func isCertErr(err error) bool {
 	var host x509.HostnameError
 	var verify *tls.CertificateVerificationError
 	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) || errors.As(err, &verify)
+}
+
+// isStall reports whether err is a request that went idle (stallError).
+func isStall(err error) bool {
+	var se *stallError
+	return errors.As(err, &se)
 }
 
 // isNetErr reports whether err comes from the network or TLS.

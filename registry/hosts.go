@@ -113,15 +113,16 @@ func (o *Options) updateInsecureClient(c *http.Client, plain *plainHosts) error 
 	if _, ok := c.Transport.(*retryTransport); ok {
 		return nil
 	}
-	c.Transport = &retryTransport{next: insecureTransport(c.Transport, plain), policy: o.retryPolicy()}
+	c.Transport = &retryTransport{next: o.watchIdle(insecureTransport(c.Transport, plain)), policy: o.retryPolicy()}
 	return nil
 }
 
-// updateClient wraps the client's transport with retries (once).
+// updateClient wraps the client's transport with retries and the idle
+// watch (once).
 func (o *Options) updateClient(c *http.Client) error {
 	if _, ok := c.Transport.(*retryTransport); ok {
 		return nil
 	}
-	c.Transport = &retryTransport{next: c.Transport, policy: o.retryPolicy()}
+	c.Transport = &retryTransport{next: o.watchIdle(c.Transport), policy: o.retryPolicy()}
 	return nil
 }

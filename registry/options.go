@@ -34,6 +34,13 @@ type Options struct {
 	RetryBackoff time.Duration
 	// Concurrency bounds parallel blob uploads; 0 means the default (4).
 	Concurrency int
+	// IdleTimeout is how long a request may go without a byte moving: of
+	// an upload's body taken by the connection, of the answer's headers or
+	// of its body (a download). A request idle that long is cancelled and
+	// fails as a timeout naming the registry, repository and blob or
+	// manifest, which the retries and resumed downloads then handle. 0
+	// means the default (DefaultIdleTimeout, 60s), negative none.
+	IdleTimeout time.Duration
 }
 
 // defaultConcurrency is the number of parallel blob uploads when

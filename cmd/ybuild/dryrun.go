@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -52,7 +53,11 @@ func planOutputs(ctx context.Context, r *specResult, writers []output.Writer, re
 		op := outputPlan{Dest: w.Holds().Dest, Write: []ocispec.Descriptor{}, Present: []ocispec.Descriptor{}}
 		for _, d := range r.img.Blobs() {
 			d = ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
-			if has(d) {
+			present, err := has(d)
+			if err != nil {
+				return nil, err
+			}
+			if present {
 				op.Present, op.PresentBytes = append(op.Present, d), op.PresentBytes+d.Size
 			} else {
 				op.Write, op.WriteBytes = append(op.Write, d), op.WriteBytes+d.Size
@@ -64,7 +69,9 @@ func planOutputs(ctx context.Context, r *specResult, writers []output.Writer, re
 }
 
 // presence returns a test of whether destination w already holds a blob.
-func presence(ctx context.Context, w output.Writer, r *specResult, reg *registry.Options) (func(ocispec.Descriptor) bool, error) {
+// The test fails when it cannot tell (a registry that refuses access or
+// cannot be reached): a blob is absent only when the destination says so.
+func presence(ctx context.Context, w output.Writer, r *specResult, reg *registry.Options) (func(ocispec.Descriptor) (bool, error), error) {
 	h := w.Holds()
 	l, err := location.Parse(h.Dest, location.Output)
 	if err != nil {
@@ -72,19 +79,21 @@ func presence(ctx context.Context, w output.Writer, r *specResult, reg *registry
 	}
 	switch l.Kind {
 	case location.OCI:
-		return func(d ocispec.Descriptor) bool {
+		return func(d ocispec.Descriptor) (bool, error) {
 			fi, err := os.Stat(filepath.Join(h.Path, "blobs", d.Digest.Algorithm().String(), d.Digest.Encoded()))
-			return err == nil && fi.Size() == d.Size
+			return err == nil && fi.Size() == d.Size, nil
 		}, nil
 	case location.Registry:
 		return registryPresence(ctx, h.Dest, l.Ref, r, reg)
 	}
-	return func(ocispec.Descriptor) bool { return false }, nil
+	return func(ocispec.Descriptor) (bool, error) { return false, nil }, nil
 }
 
 // registryPresence asks the registry (HEAD) for each blob; base blobs in
-// the base's repository on the same registry will be mounted.
-func registryPresence(ctx context.Context, dest, ref string, r *specResult, reg *registry.Options) (func(ocispec.Descriptor) bool, error) {
+// the base's repository on the same registry will be mounted. Only a "not
+// found" answer means absent; any other failure (credentials refused, the
+// registry unreachable) is the dry run's error, explained as a push's.
+func registryPresence(ctx context.Context, dest, ref string, r *specResult, reg *registry.Options) (func(ocispec.Descriptor) (bool, error), error) {
 	target, err := registry.ParseReference(ref)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("%s: %w", dest, err)}
@@ -101,12 +110,18 @@ func registryPresence(ctx context.Context, dest, ref string, r *specResult, reg 
 			}
 		}
 	}
-	return func(d ocispec.Descriptor) bool {
+	return func(d ocispec.Descriptor) (bool, error) {
 		if mountable[d.Digest] {
-			return true
+			return true, nil
 		}
 		_, _, err := sess.Resolver.Resolve(ctx, target.WithDigest(d.Digest).String())
-		return err == nil
+		switch {
+		case err == nil:
+			return true, nil
+		case errdefs.IsNotFound(err):
+			return false, nil
+		}
+		return false, fmt.Errorf("%s: dry run: cannot tell whether the registry has blob %s: %w", dest, d.Digest, sess.Explain("push", err))
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -22,6 +23,7 @@ type registryFlags struct {
 	offline  bool
 	retries  uint
 	uploads  uint
+	idle     idleTimeout
 }
 
 // addRegistryFlags registers the flags of registry access on fs, bound to f
@@ -34,6 +36,8 @@ func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 	fs.StringVar(&f.authFile, "authfile", "", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
 	fs.BoolVar(&f.offline, "offline", false, "use only the blob cache; never contact a registry")
 	fs.UintVar(&f.retries, "retries", 4, "retries of a registry request that failed transiently (429, 5xx, broken connection); 0 for none")
+	f.idle = idleTimeout(registry.DefaultIdleTimeout)
+	fs.Var(&f.idle, "registry-idle-timeout", "fail a registry transfer after this long without a byte sent or received (it is then retried or resumed); 0 for no limit")
 }
 
 // addPushFlags registers the flags that only pushing uses.
@@ -60,7 +64,40 @@ func (f *registryFlags) options() *registry.Options {
 		Offline:     f.offline,
 		Retries:     retries,
 		Concurrency: int(min(f.uploads, 64)),
+		IdleTimeout: f.idle.option(),
 	}
+}
+
+// idleTimeout is the value of --registry-idle-timeout: a duration, not
+// negative.
+type idleTimeout time.Duration
+
+// String returns the duration.
+func (d *idleTimeout) String() string { return time.Duration(*d).String() }
+
+// Set parses a duration (30s, 2m) and refuses a negative one.
+func (d *idleTimeout) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("expected a duration such as 30s or 2m, got %q", s)
+	}
+	if v < 0 {
+		return fmt.Errorf("must not be negative, got %q", s)
+	}
+	*d = idleTimeout(v)
+	return nil
+}
+
+// Type names the value in the help.
+func (d *idleTimeout) Type() string { return "duration" }
+
+// option converts the flag for registry.Options: there 0 is the default
+// and negative none.
+func (d idleTimeout) option() time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return time.Duration(d)
 }
 
 // cache returns the cache directory: --cache-dir, else the default; ""

@@ -34,6 +34,15 @@ const (
 	// ResetRequest reads After bytes of the request body (an upload), then
 	// resets the connection without answering.
 	ResetRequest
+	// StallBody sends the response headers (with the full Content-Length)
+	// and After bytes of the body, then sends nothing more and keeps the
+	// connection open until the client closes it (or maxStall passes, or
+	// the test ends).
+	StallBody
+	// StallRequest reads After bytes of the request body (an upload; 0
+	// means 1 KiB), then stops reading and never answers, keeping the
+	// connection open until maxStall passes or the test ends.
+	StallRequest
 )
 
 // Proxy limits: a fault matches at most maxFaultTimes requests, a slow
@@ -42,6 +51,7 @@ const (
 	maxFaultTimes = 100
 	maxDelay      = 100 * time.Millisecond
 	slowPiece     = 16 << 10
+	maxStall      = 2 * time.Minute
 )
 
 // ProxyFault is a failure a Proxy injects into the requests that match
@@ -82,6 +92,7 @@ type Proxy struct {
 	faults      []*proxyFault
 	closeTLS    atomic.Bool
 	tlsAttempts atomic.Int64
+	done        chan struct{} // closed when the test ends: stalls let go
 }
 
 // proxyFault is an injected fault and how many requests it has failed.
@@ -103,10 +114,11 @@ func NewProxy(t testing.TB, backend string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{Host: ln.Addr().String(), backend: backend,
-		transport: &http.Transport{Proxy: nil, DisableCompression: true}}
+		transport: &http.Transport{Proxy: nil, DisableCompression: true}, done: make(chan struct{})}
 	p.Counter = NewCounter(http.HandlerFunc(p.serve))
 	serve(t, tlsClosingListener{Listener: ln, p: p}, p.Counter, nil)
 	t.Cleanup(p.transport.CloseIdleConnections)
+	t.Cleanup(func() { close(p.done) })
 	return p
 }
 
@@ -160,12 +172,16 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(f.Status)
 		_, _ = io.WriteString(w, `{"errors":[{"code":"UNKNOWN","message":"injected by the test proxy"}]}`)
 		return
-	case faulty && f.Kind == ResetRequest:
+	case faulty && (f.Kind == ResetRequest || f.Kind == StallRequest):
 		n := f.After
 		if n == 0 {
 			n = 1 << 10
 		}
 		_, _ = io.CopyN(io.Discard, r.Body, n)
+		if f.Kind == StallRequest {
+			p.hijack(w, p.stallRequest)
+			return
+		}
 		p.hijack(w, func(c net.Conn, _ *bufio.ReadWriter) { reset(c) })
 		return
 	}
@@ -213,16 +229,19 @@ func (p *Proxy) inject(w http.ResponseWriter, resp *http.Response, f ProxyFault)
 		copyResponse(w, resp, strings.NewReader(string(body)))
 	case SlowBody:
 		copyResponse(w, resp, &slowReader{data: body, delay: f.Delay})
-	case ResetBody, TruncateBody:
+	case ResetBody, TruncateBody, StallBody:
 		p.hijack(w, func(c net.Conn, bw *bufio.ReadWriter) {
 			writeHead(bw, resp, len(body))
 			_, _ = bw.Write(body[:at])
 			_ = bw.Flush()
-			if f.Kind == ResetBody {
+			switch f.Kind {
+			case ResetBody:
 				reset(c)
-				return
+			case StallBody:
+				p.stallBody(c)
+			default:
+				_ = c.Close()
 			}
-			_ = c.Close()
 		})
 	}
 }
