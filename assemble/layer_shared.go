@@ -2,12 +2,15 @@ package assemble
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -57,27 +60,23 @@ func withOrigin(env layerEnv, l layerBlob) layerBlob {
 }
 
 // lookupShared returns the layer recorded in the shared cache under shape
-// when es, written as a tar, has the recorded DiffID; the blob is then
-// downloaded into env.BlobDir, its digest and DiffID checked on the way.
+// when es, written as a tar, is exactly what the recorded blob decompresses
+// to; the blob is then held in env.BlobDir (fetchShared).
 func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es []entry) (layerBlob, bool) {
 	if env.Shared == nil || shape == "" {
 		return layerBlob{}, false
 	}
 	desc, want, ok := env.Shared.Lookup(ctx, shape, mediaType)
-	if !ok || desc.Size <= 0 || desc.Digest.Validate() != nil {
-		return layerBlob{}, false
-	}
-	d, tarSize, err := diffIDSize(ctx, es)
-	if err != nil || d != want || desc.Size > maxBlobSize(tarSize) {
+	if !ok || desc.Size <= 0 || desc.Digest.Validate() != nil || want.Validate() != nil {
 		return layerBlob{}, false
 	}
 	desc = ocispec.Descriptor{MediaType: mediaType, Digest: desc.Digest, Size: desc.Size}
-	p, err := fetchShared(ctx, env, desc, d)
+	p, err := fetchShared(ctx, env, desc, want, es)
 	if err != nil {
 		return layerBlob{}, false
 	}
 	env.Trust.Note(p, desc)
-	return layerBlob{Desc: desc, DiffID: d, Path: p}, true
+	return layerBlob{Desc: desc, DiffID: want, Path: p}, true
 }
 
 // maxBlobSize bounds a compressed layer of a tar of n bytes (stored
@@ -85,24 +84,17 @@ func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es
 // hostile record cannot make the build download without end.
 func maxBlobSize(n int64) int64 { return n + n/64 + 1<<20 }
 
-// diffIDSize hashes the uncompressed tar of es and counts its bytes.
-func diffIDSize(ctx context.Context, es []entry) (digest.Digest, int64, error) {
-	h := sha256.New()
-	var n counter
-	tw := tar.NewWriter(io.MultiWriter(h, &n))
-	if err := writeEntries(ctx, tw, es, func(int64) {}); err != nil {
-		return "", 0, err
-	}
-	if err := tw.Close(); err != nil {
-		return "", 0, err
-	}
-	return digest.NewDigest(digest.SHA256, h), int64(n), nil
-}
-
-// fetchShared downloads desc into BlobDir/sha256/<hex>: the digest and size
-// are checked by the shared cache's reader, the DiffID here while the blob
-// is decompressed on the way. A mismatch leaves nothing behind.
-func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, diffID digest.Digest) (string, error) {
+// fetchShared downloads desc into BlobDir/sha256/<hex> while es is written
+// as a tar beside it, and keeps the blob only when it decompresses to
+// exactly that tar and the tar has the DiffID want. The tar is written and
+// hashed in its own goroutine while the blob is downloaded, checked by the
+// shared cache's reader (digest and size), decompressed and compared with
+// it byte for byte: one hash of the uncompressed bytes, not two, and both
+// cores busy. A source that changed since the record was made stops the
+// download at the first byte that differs. A mismatch leaves nothing behind.
+func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	dir := filepath.Join(env.BlobDir, "sha256")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -118,30 +110,16 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, dif
 			os.Remove(tmp.Name())
 		}
 	}()
-	rc, err := env.Shared.Open(ctx, desc)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	raw := io.TeeReader(imageio.WithContext(ctx, rc), tmp)
-	dec, err := decompress(raw)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	_, err = io.Copy(h, dec)
-	dec.Close()
-	if err == nil {
-		_, err = io.Copy(io.Discard, raw) // the rest of the blob: its digest is checked at EOF
-	}
-	if err == nil {
-		err = rc.Close()
-	}
-	if err != nil {
+	tarR, tarDone, stopped := tarStream(ctx, es)
+	defer func() {
+		tarR.Close()
+		<-stopped // es is the caller's again
+	}()
+	if err := fetchCompare(ctx, env, desc, tmp, tarR); err != nil {
 		return "", fmt.Errorf("shared layer %s: %w", desc.Digest, err)
 	}
-	if got := digest.NewDigest(digest.SHA256, h); got != diffID {
-		return "", fmt.Errorf("shared layer %s: DiffID %s, want %s", desc.Digest, got, diffID)
+	if got := <-tarDone; got != want {
+		return "", fmt.Errorf("shared layer %s: DiffID %s, want %s", desc.Digest, got, want)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		return "", err
@@ -155,4 +133,112 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, dif
 	}
 	done = true
 	return p, nil
+}
+
+// fetchCompare copies the blob desc into tmp, decompressing it on the way
+// and comparing it with the tar read from tarR; both must end together.
+// The compressed bytes read are bounded by maxBlobSize of the tar bytes
+// matched so far, so a hostile blob cannot make the build read without end.
+func fetchCompare(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tmp io.Writer, tarR io.Reader) error {
+	rc, err := env.Shared.Open(ctx, desc)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	b := &boundedRaw{r: imageio.WithContext(ctx, rc)}
+	body := io.TeeReader(b, tmp)
+	dec, err := decompress(body)
+	if err != nil {
+		return err
+	}
+	err = compareStreams(dec, tarR, &b.matched)
+	dec.Close()
+	if err == nil && desc.Size > maxBlobSize(b.matched.Load()) {
+		err = fmt.Errorf("%d compressed bytes for a tar of %d", desc.Size, b.matched.Load())
+	}
+	if err == nil {
+		_, err = io.Copy(io.Discard, body) // the rest of the blob: its digest is checked at EOF
+	}
+	if err == nil {
+		err = rc.Close()
+	}
+	return err
+}
+
+// boundedRaw reads a compressed blob, failing once it has read more than
+// maxBlobSize of the uncompressed bytes matched so far, plus what the
+// comparison and the decompressor may hold unmatched (compareChunk and
+// their read-ahead).
+type boundedRaw struct {
+	r       io.Reader
+	n       int64
+	matched atomic.Int64
+}
+
+// Read reads from the blob within the bound.
+func (b *boundedRaw) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.n > maxBlobSize(b.matched.Load())+2*compareChunk {
+		return n, fmt.Errorf("%d compressed bytes for %d uncompressed", b.n, b.matched.Load())
+	}
+	return n, err
+}
+
+// compareChunk is how many bytes compareStreams compares at a time.
+const compareChunk = 1 << 20
+
+// compareStreams reads got and want to their ends and fails at the first
+// byte that differs, or when one ends before the other; matched counts the
+// equal bytes.
+func compareStreams(got, want io.Reader, matched *atomic.Int64) error {
+	buf := make([]byte, compareChunk)
+	other := make([]byte, compareChunk)
+	for {
+		n, err := io.ReadFull(got, buf)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return err
+		}
+		last := err != nil
+		m, werr := io.ReadFull(want, other[:n])
+		if werr != nil && werr != io.EOF && werr != io.ErrUnexpectedEOF {
+			return werr
+		}
+		if m != n || !bytes.Equal(buf[:n], other[:n]) {
+			return errors.New("content differs from the sources")
+		}
+		matched.Add(int64(n))
+		if last {
+			if k, _ := want.Read(other[:1]); k != 0 {
+				return errors.New("content ends before the sources")
+			}
+			return nil
+		}
+	}
+}
+
+// tarStream writes es as a tar into the returned reader from its own
+// goroutine, hashing it on the way; the DiffID arrives on the channel once
+// the reader has been read to its end (empty on failure). Closing the
+// reader stops the writer; the last channel is closed when it has stopped.
+func tarStream(ctx context.Context, es []entry) (io.ReadCloser, <-chan digest.Digest, <-chan struct{}) {
+	pr, pw := io.Pipe()
+	out := make(chan digest.Digest, 1)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		h := sha256.New()
+		tw := tar.NewWriter(io.MultiWriter(h, pw))
+		err := writeEntries(ctx, tw, es, func(int64) {})
+		if err == nil {
+			err = tw.Close()
+		}
+		if err != nil {
+			out <- ""
+		} else {
+			out <- digest.NewDigest(digest.SHA256, h)
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr, out, stopped
 }

@@ -16,7 +16,9 @@ func main() {
 	// try HTTPS first ..."); ybuild reports what matters itself.
 	_ = log.SetLevel("warn")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startProfile(os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
 	stop()
 	os.Exit(code)
 }

@@ -1,0 +1,141 @@
+package assemble
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ybuild/ybuild/imageio"
+	"github.com/ybuild/ybuild/resolve"
+)
+
+// fileShared is a SharedCache of one blob held in a local file, served
+// through the verifying reader the registry one uses.
+type fileShared struct {
+	path  string
+	desc  ocispec.Descriptor
+	reads atomic.Int64
+}
+
+func (f *fileShared) Lookup(context.Context, string, string) (ocispec.Descriptor, digest.Digest, bool) {
+	return f.desc, "", true
+}
+
+func (f *fileShared) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	rc, err := os.Open(f.path)
+	if err != nil {
+		return nil, err
+	}
+	f.reads.Add(1)
+	return imageio.Verify(rc, desc)
+}
+
+func (f *fileShared) Source(ocispec.Descriptor, string) resolve.BlobSource { return nil }
+func (f *fileShared) Store(string, ocispec.Descriptor, digest.Digest, string) {}
+
+// sharedBlob writes data as the blob of a fileShared.
+func sharedBlob(t *testing.T, data []byte) *fileShared {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "blob")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &fileShared{path: p, desc: ocispec.Descriptor{
+		MediaType: ocispec.MediaTypeImageLayerGzip, Digest: digest.FromBytes(data), Size: int64(len(data)),
+	}}
+}
+
+func gz(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestFetchCompare: the blob is kept only when it decompresses to exactly
+// the sources' tar; anything else is an error before the whole blob is
+// trusted, and a hostile stream cannot make the build read without end.
+func TestFetchCompare(t *testing.T) {
+	tarBytes := bytes.Repeat([]byte("the sources' tar\n"), 100000)
+	empty := []byte{0x00, 0x00, 0x00, 0xff, 0xff} // a non-final empty stored deflate block
+	endless := append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, bytes.Repeat(empty, 1<<21)...)
+	cases := []struct {
+		name string
+		blob []byte
+		want string // error substring, "" for a match
+	}{
+		{"same", gz(t, tarBytes), ""},
+		{"differs", gz(t, append(append([]byte{}, tarBytes[:1000]...), bytes.Repeat([]byte("x"), len(tarBytes)-1000)...)), "differs"},
+		{"shorter", gz(t, tarBytes[:len(tarBytes)-1]), "ends before"},
+		{"longer", gz(t, append(append([]byte{}, tarBytes...), 'x')), "differs"},
+		{"endless empty blocks", endless, "compressed bytes for 0 uncompressed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sh := sharedBlob(t, c.blob)
+			var tmp bytes.Buffer
+			err := fetchCompare(context.Background(), layerEnv{Options: Options{Shared: sh}}, sh.desc, &tmp, bytes.NewReader(tarBytes))
+			if c.want == "" {
+				if err != nil {
+					t.Fatalf("fetchCompare: %v", err)
+				}
+				if !bytes.Equal(tmp.Bytes(), c.blob) {
+					t.Error("the blob held is not the blob served")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one saying %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestFetchCompareBadDigest: a blob whose bytes do not match the record's
+// digest fails at its end even when it decompresses to the sources.
+func TestFetchCompareBadDigest(t *testing.T) {
+	tarBytes := bytes.Repeat([]byte("abc"), 1000)
+	sh := sharedBlob(t, gz(t, tarBytes))
+	sh.desc.Digest = digest.FromString("another blob")
+	err := fetchCompare(context.Background(), layerEnv{Options: Options{Shared: sh}}, sh.desc, io.Discard, bytes.NewReader(tarBytes))
+	if !errors.Is(err, imageio.ErrDigestMismatch) {
+		t.Fatalf("error %v, want a digest mismatch", err)
+	}
+}
+
+// TestCompareStreams checks the byte-for-byte comparison at buffer edges.
+func TestCompareStreams(t *testing.T) {
+	a := bytes.Repeat([]byte{1, 2, 3, 4}, 1<<19) // exactly 2 MiB: two full buffers
+	var n atomic.Int64
+	if err := compareStreams(bytes.NewReader(a), bytes.NewReader(a), &n); err != nil || n.Load() != int64(len(a)) {
+		t.Fatalf("equal streams: %v, %d bytes matched", err, n.Load())
+	}
+	b := append(append([]byte{}, a...), 9)
+	if err := compareStreams(bytes.NewReader(a), bytes.NewReader(b), new(atomic.Int64)); err == nil {
+		t.Error("a longer want matched")
+	}
+	if err := compareStreams(bytes.NewReader(b), bytes.NewReader(a), new(atomic.Int64)); err == nil {
+		t.Error("a longer got matched")
+	}
+	c := append([]byte{}, a...)
+	c[len(c)-1] = 0
+	if err := compareStreams(bytes.NewReader(a), bytes.NewReader(c), new(atomic.Int64)); err == nil {
+		t.Error("streams differing in the last byte matched")
+	}
+}
