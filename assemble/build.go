@@ -63,6 +63,9 @@ type Options struct {
 	// Shared, if set, is a layer cache shared between machines, asked when
 	// the local cache (LayerCacheDir, required) misses.
 	Shared SharedCache
+	// Upload, if set, sends each new layer blob to a registry output while
+	// it is written (see Uploader).
+	Upload Uploader
 }
 
 // fill returns o with defaults: Created the Unix epoch when zero, in UTC and

@@ -26,6 +26,7 @@ type blobWriter struct {
 	diffHash hash.Hash
 	blobHash hash.Hash
 	size     counter
+	upload   Upload // nil unless the blob is sent while written
 }
 
 // writeBlob streams the sorted entries into BlobDir/sha256/<hex>. On any
@@ -35,7 +36,7 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return layerBlob{}, fmt.Errorf("blob dir: %w", err)
 	}
-	bw, err := newBlobWriter(dir, env)
+	bw, err := newBlobWriter(ctx, dir, env)
 	if err != nil {
 		return layerBlob{}, err
 	}
@@ -44,6 +45,9 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 		if !done {
 			bw.tmp.Close()
 			os.Remove(bw.tmp.Name())
+			if bw.upload != nil {
+				bw.upload.Abort()
+			}
 		}
 	}()
 	add, end := progress(env, label, es)
@@ -70,22 +74,33 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 		return layerBlob{}, err
 	}
 	done = true
+	if bw.upload != nil {
+		bw.upload.Commit(out.Desc)
+	}
 	end(out.Desc.Size)
 	return out, nil
 }
 
-// newBlobWriter creates the temp file and the writer chain.
-func newBlobWriter(dir string, env layerEnv) (*blobWriter, error) {
+// newBlobWriter creates the temp file and the writer chain, with the
+// blob's upload when env has an Uploader.
+func newBlobWriter(ctx context.Context, dir string, env layerEnv) (*blobWriter, error) {
 	tmp, err := os.CreateTemp(dir, ".layer-*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("temp file: %w", err)
 	}
 	bw := &blobWriter{tmp: tmp, diffHash: sha256.New(), blobHash: sha256.New()}
-	bw.buf = bufio.NewWriterSize(io.MultiWriter(tmp, bw.blobHash, &bw.size), 1<<20)
+	sinks := []io.Writer{tmp, bw.blobHash, &bw.size}
+	if bw.upload = beginUpload(ctx, env); bw.upload != nil {
+		sinks = append(sinks, bw.upload)
+	}
+	bw.buf = bufio.NewWriterSize(io.MultiWriter(sinks...), 1<<20)
 	bw.comp, err = newCompressor(bw.buf, env.compression)
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
+		if bw.upload != nil {
+			bw.upload.Abort()
+		}
 		return nil, err
 	}
 	bw.tw = tar.NewWriter(io.MultiWriter(bw.comp, bw.diffHash))

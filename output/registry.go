@@ -11,9 +11,10 @@ import (
 
 // registryWriter pushes an image to docker://REF.
 type registryWriter struct {
-	dest string
-	ref  registry.Reference
-	opts Options
+	dest    string
+	ref     registry.Reference
+	opts    Options
+	streams *streams // layers sent while written (Uploader)
 }
 
 var _ Writer = (*registryWriter)(nil)
@@ -35,7 +36,7 @@ func newRegistryWriter(dest string, loc location.Location, opts Options) (Writer
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", dest, ErrUsage, err)
 	}
-	return &registryWriter{dest: dest, ref: ref, opts: opts}, nil
+	return &registryWriter{dest: dest, ref: ref, opts: opts, streams: newStreams(ref, opts.Registry)}, nil
 }
 
 // Write pushes img: blobs the registry has are skipped, base blobs from
@@ -58,6 +59,7 @@ func (w *registryWriter) Write(ctx context.Context, img *assemble.Image) (Result
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
 	}
+	p.streams = w.streams
 	if err := p.run(ctx); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", w.dest, err)
 	}

@@ -29,6 +29,7 @@ type push struct {
 	img         *assemble.Image
 	progress    resolve.Progress
 	concurrency int
+	streams     *streams // uploads begun while the layers were written
 
 	// startMu serialises pusher.Push (the HEAD, mount or upload start) while
 	// the uploads themselves run concurrently: containerd v2.4.2's bearer
@@ -83,6 +84,7 @@ func (p *push) run(ctx context.Context) error {
 // answer, a broken connection) restarts the upload from the beginning (a
 // new upload session), within the registry options' retry policy.
 func (p *push) one(ctx context.Context, desc ocispec.Descriptor) error {
+	p.streams.wait(ctx, desc.Digest) // then the HEAD finds a streamed blob
 	var prog *blobProgress
 	err := p.sess.Retry(ctx, func() error { return p.attempt(ctx, desc, &prog) })
 	var se sourceError

@@ -15,19 +15,14 @@ import (
 	dconfig "github.com/containerd/containerd/v2/core/remotes/docker/config"
 )
 
-// newResolver returns a containerd resolver for the registry options, with a
-// fresh push tracker: the tracker is keyed by blob, not by repository, so
-// every target repository needs its own.
-func (o *Options) newResolver(ctx context.Context, creds *credentials) (remotes.Resolver, error) {
-	hosts, err := o.hosts(ctx, creds)
-	if err != nil {
-		return nil, err
-	}
-	r := docker.NewResolver(docker.ResolverOptions{
+// newResolver returns a containerd resolver for hosts, with a fresh push
+// tracker: the tracker is keyed by blob, not by repository, so every target
+// repository needs its own.
+func newResolver(hosts docker.RegistryHosts) remotes.Resolver {
+	return docker.NewResolver(docker.ResolverOptions{
 		Hosts:   hosts,
 		Tracker: docker.NewInMemoryTracker(),
 	})
-	return r, nil
 }
 
 // hosts returns the containerd RegistryHosts for the options. Loopback

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/containerd/containerd/v2/core/remotes"
+	"github.com/containerd/containerd/v2/core/remotes/docker"
 )
 
 // Session is access to one repository, for pulling or pushing: a
@@ -16,6 +17,7 @@ import (
 type Session struct {
 	// Resolver is the containerd resolver (hosts, TLS, retries, auth).
 	Resolver remotes.Resolver
+	hosts    docker.RegistryHosts
 	ref      Reference
 	creds    *credentials
 	policy   retryPolicy
@@ -26,11 +28,11 @@ type Session struct {
 func NewSession(ctx context.Context, opts *Options, ref Reference) (*Session, error) {
 	opts = opts.orDefault()
 	creds := opts.credentials(ctx)
-	r, err := opts.newResolver(ctx, creds)
+	hosts, err := opts.hosts(ctx, creds)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	return &Session{Resolver: r, ref: ref, creds: creds, policy: opts.retryPolicy()}, nil
+	return &Session{Resolver: newResolver(hosts), hosts: hosts, ref: ref, creds: creds, policy: opts.retryPolicy()}, nil
 }
 
 // Reference returns the reference the session was opened for.

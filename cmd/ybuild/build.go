@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
@@ -277,9 +278,19 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		Skip:           ownPaths(work, writers),
 		Trust:          o.trust,
 		Shared:         sharedCache(o.shared),
+		Upload:         layerUploader(ctx, o, writers),
 	})
 	wait(err != nil)
 	return err
+}
+
+// layerUploader sends new layers to the first registry output while they
+// are written; none for a dry run or --assemble-only.
+func layerUploader(ctx context.Context, o *buildOptions, writers []output.Writer) assemble.Uploader {
+	if o.flow.dryRun || o.flow.assembleOnly {
+		return nil
+	}
+	return output.Uploader(ctx, writers, time.Now)
 }
 
 // layerCacheDir is the layer cache: the blob cache directory, unless

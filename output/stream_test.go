@@ -1,0 +1,168 @@
+package output_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/registrytest"
+	"github.com/ybuild/ybuild/output"
+	"github.com/ybuild/ybuild/registry"
+	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
+)
+
+// streamedBuild builds one layer of n random bytes on scratch, sending it
+// to w's registry while it is written, and returns the image.
+func streamedBuild(t *testing.T, ctx context.Context, w output.Writer, n int) *assemble.Image {
+	t.Helper()
+	dir := t.TempDir()
+	data := make([]byte, n)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "apiVersion: ybuild/v1\nname: s\nbase: scratch\nfiles:\n  - {src: data.bin, dst: /data.bin}\n"
+	b, err := spec.Parse([]byte(yaml), "build.yaml", dir, spec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := resolve.Open(ctx, b.Base, resolve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := assemble.Build(ctx, b, base, assemble.Options{
+		BlobDir: t.TempDir(), Upload: output.Uploader(ctx, []output.Writer{w}, time.Now),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// layerUploads returns the bytes the registry received for blob d: in
+// PATCH requests to upload sessions, and in the PUT that committed it.
+func layerUploads(reg *registrytest.Registry, d digest.Digest) (patched, put int64) {
+	for _, r := range reg.Counter.Requests() {
+		switch {
+		case r.Method == http.MethodPatch && strings.Contains(r.Path, "/blobs/uploads/"):
+			patched += r.BytesIn
+		case r.Method == http.MethodPut && strings.Contains(r.Query, url.QueryEscape(d.String())):
+			put += r.BytesIn
+		}
+	}
+	return patched, put
+}
+
+// checkRegistryLayer fetches the image's new layer from the registry and
+// compares it with the local blob.
+func checkRegistryLayer(t *testing.T, host string, img *assemble.Image) {
+	t.Helper()
+	d := newLayer(t, img)
+	resp, err := http.Get("http://" + host + "/v2/app/stream/blobs/" + d.Digest.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(img.Path(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
+		t.Fatalf("registry layer: %s, %d bytes; want the local blob's %d bytes", resp.Status, len(got), len(want))
+	}
+}
+
+// TestStreamedLayer: with room to queue, the new layer goes up in one
+// PATCH while it is written, and the push only commits nothing more.
+func TestStreamedLayer(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	w, err := output.NewRegistryWriter("docker://"+reg.Host+"/app/stream:1", output.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	img := streamedBuild(t, ctx, w, 2<<20)
+	if _, err := w.Write(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	checkRegistryLayer(t, reg.Host, img)
+	d := newLayer(t, img)
+	if patched, put := layerUploads(reg, d.Digest); patched != d.Size || put != 0 {
+		t.Errorf("layer of %d bytes: %d streamed, %d in its committing PUT; want all streamed", d.Size, patched, put)
+	}
+}
+
+// TestStreamedLayerStalled: a registry that stops reading the stream
+// costs the build at most the wait budget; the stream is dropped and the
+// push uploads the finished layer whole.
+func TestStreamedLayerStalled(t *testing.T) {
+	defer output.SetStreamLimits(1, 50*time.Millisecond)()
+	reg := registrytest.New(t, registrytest.Options{})
+	proxy := registrytest.NewProxy(t, reg.Host)
+	proxy.Inject(registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPatch, Path: "/blobs/uploads/"})
+	w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/stream:1", output.Options{Registry: &registry.Options{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	img := streamedBuild(t, ctx, w, 12<<20)
+	if _, err := w.Write(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	if proxy.Hits() != 1 {
+		t.Fatalf("%d stalled requests, want the one PATCH", proxy.Hits())
+	}
+	checkRegistryLayer(t, reg.Host, img)
+	d := newLayer(t, img)
+	if _, put := layerUploads(reg, d.Digest); put != d.Size {
+		t.Errorf("the committing PUT sent %d bytes, want the whole layer (%d)", put, d.Size)
+	}
+}
+
+// TestStreamedLayerFailedBuild: a layer that fails to write drops its
+// stream: nothing is committed in the registry.
+func TestStreamedLayerFailedBuild(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	w, err := output.NewRegistryWriter("docker://"+reg.Host+"/app/stream:1", output.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	up := output.Uploader(context.Background(), []output.Writer{w}, time.Now)
+	if u := up.Begin(ctx); u != nil {
+		t.Fatal("an upload began under a cancelled context")
+	}
+	u := up.Begin(context.Background())
+	if u == nil {
+		t.Fatal("no upload began")
+	}
+	if _, err := u.Write([]byte("half a layer")); err != nil {
+		t.Fatal(err)
+	}
+	u.Abort()
+	for _, r := range reg.Counter.Requests() {
+		if r.Method == http.MethodPut {
+			t.Errorf("%s after an aborted stream", r)
+		}
+	}
+}
