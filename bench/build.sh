@@ -35,6 +35,7 @@
 # layout and repository of the previous run. cold, and fresh, compare with
 # umoci cold; warm and touch with umoci warm.
 #
+# Before each run: sync (written data from earlier runs is flushed first).
 # Per run: wall seconds, user+sys CPU seconds, peak RSS (/usr/bin/time) and
 # rchar, the bytes the build read through read(2) (/proc/PID/io of the
 # waiting shell, which adds its reaped children's counts): it shows what a
@@ -144,6 +145,7 @@ res=$work/results
 measure() {
 	local c=$1 tool=$2
 	shift 2
+	sync # earlier runs' dirty pages are written back now, not during this run
 	/usr/bin/time -f "%e %U %S %M" -o "$work/time" bash -c '"$@" >/dev/null 2>"$0.err" && grep ^rchar /proc/$$/io >"$0.io"' "$work/run" "$@" ||
 		{ echo "$c $tool failed:" >&2; cat "$work/run.err" >&2; exit 1; }
 	read -r wall u s rss <"$work/time"
