@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -137,8 +138,11 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wan
 
 // fetchCompare copies the blob desc into tmp, decompressing it on the way
 // and comparing it with the tar read from tarR; both must end together.
-// The compressed bytes read are bounded by maxBlobSize of the tar bytes
-// matched so far, so a hostile blob cannot make the build read without end.
+// The download (with its digest check) and the copy into tmp run in their
+// own goroutine, so decompression, the slowest part, is all this one
+// does. The compressed bytes read are bounded by maxBlobSize of the tar
+// bytes matched so far, so a hostile blob cannot make the build read
+// without end.
 func fetchCompare(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tmp io.Writer, tarR io.Reader) error {
 	rc, err := env.Shared.Open(ctx, desc)
 	if err != nil {
@@ -146,21 +150,41 @@ func fetchCompare(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tm
 	}
 	defer rc.Close()
 	b := &boundedRaw{r: imageio.WithContext(ctx, rc)}
-	body := io.TeeReader(b, tmp)
-	dec, err := decompress(body)
+	pr, pw := io.Pipe()
+	copied := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.MultiWriter(tmp, pw), b) // to EOF: the digest is checked there
+		if err == nil {
+			err = rc.Close()
+		}
+		pw.CloseWithError(err)
+		copied <- err
+	}()
+	err = decompareBlob(pr, tarR, desc, &b.matched)
+	if err == nil {
+		_, err = io.Copy(io.Discard, pr) // the rest of the blob
+	}
+	pr.CloseWithError(errors.Join(err, errStopped)) // stops the copy after a mismatch
+	if cerr := <-copied; err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// errStopped ends a blob download that is no longer needed.
+var errStopped = errors.New("download stopped")
+
+// decompareBlob decompresses the blob read from raw and compares it with
+// the tar read from tarR; desc's size must fit the tar's.
+func decompareBlob(raw, tarR io.Reader, desc ocispec.Descriptor, matched *atomic.Int64) error {
+	dec, err := decompress(raw)
 	if err != nil {
 		return err
 	}
-	err = compareStreams(dec, tarR, &b.matched)
+	err = compareStreams(dec, tarR, matched)
 	dec.Close()
-	if err == nil && desc.Size > maxBlobSize(b.matched.Load()) {
-		err = fmt.Errorf("%d compressed bytes for a tar of %d", desc.Size, b.matched.Load())
-	}
-	if err == nil {
-		_, err = io.Copy(io.Discard, body) // the rest of the blob: its digest is checked at EOF
-	}
-	if err == nil {
-		err = rc.Close()
+	if err == nil && desc.Size > maxBlobSize(matched.Load()) {
+		err = fmt.Errorf("%d compressed bytes for a tar of %d", desc.Size, matched.Load())
 	}
 	return err
 }
@@ -218,7 +242,8 @@ func compareStreams(got, want io.Reader, matched *atomic.Int64) error {
 }
 
 // tarStream writes es as a tar into the returned reader from its own
-// goroutine, hashing it on the way; the DiffID arrives on the channel once
+// goroutine, hashing it on the way and keeping up to compareChunk bytes
+// ahead of the reader (so that it works while the blob is decompressed); the DiffID arrives on the channel once
 // the reader has been read to its end (empty on failure). Closing the
 // reader stops the writer; the last channel is closed when it has stopped.
 func tarStream(ctx context.Context, es []entry) (io.ReadCloser, <-chan digest.Digest, <-chan struct{}) {
@@ -228,10 +253,14 @@ func tarStream(ctx context.Context, es []entry) (io.ReadCloser, <-chan digest.Di
 	go func() {
 		defer close(stopped)
 		h := sha256.New()
-		tw := tar.NewWriter(io.MultiWriter(h, pw))
+		buf := bufio.NewWriterSize(pw, compareChunk) // a chunk ahead of the comparison
+		tw := tar.NewWriter(io.MultiWriter(h, buf))
 		err := writeEntries(ctx, tw, es, func(int64) {})
 		if err == nil {
 			err = tw.Close()
+		}
+		if err == nil {
+			err = buf.Flush()
 		}
 		if err != nil {
 			out <- ""
