@@ -41,6 +41,7 @@ func (f *fileShared) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadCl
 }
 
 func (f *fileShared) Source(ocispec.Descriptor, string) resolve.BlobSource    { return nil }
+func (f *fileShared) Name() string                                            { return "file" }
 func (f *fileShared) Store(string, ocispec.Descriptor, digest.Digest, string) {}
 
 // sharedBlob writes data as the blob of a fileShared.
