@@ -68,7 +68,8 @@ func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es
 		return layerBlob{}, false
 	}
 	desc, want, ok := env.Shared.Lookup(ctx, shape, mediaType)
-	if !ok || desc.Size <= 0 || desc.Digest.Validate() != nil || want.Validate() != nil {
+	if !ok || desc.Size <= 0 || desc.Digest.Validate() != nil || want.Validate() != nil ||
+		desc.Size > maxBlobSize(tarSizeBound(es)) {
 		return layerBlob{}, false
 	}
 	desc = ocispec.Descriptor{MediaType: mediaType, Digest: desc.Digest, Size: desc.Size}
@@ -84,6 +85,18 @@ func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es
 // deflate blocks and zstd raw blocks add well under 1 %), so that a
 // hostile record cannot make the build download without end.
 func maxBlobSize(n int64) int64 { return n + n/64 + 1<<20 }
+
+// tarSizeBound is more than the size of es written as a tar: each entry's
+// content in 512-byte blocks plus a generous allowance for its headers
+// (the header block, a PAX header for long names and large values), and
+// the end blocks. It refuses absurd blob sizes before any download.
+func tarSizeBound(es []entry) int64 {
+	n := int64(1024)
+	for _, e := range es {
+		n += (e.size+511)/512*512 + 8192 + 2*int64(len(e.name)+len(e.linkname))
+	}
+	return n
+}
 
 // fetchShared downloads desc into BlobDir/sha256/<hex> while es is written
 // as a tar beside it, and keeps the blob only when it decompresses to

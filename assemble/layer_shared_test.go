@@ -17,6 +17,7 @@ import (
 
 	"github.com/ybuild/ybuild/imageio"
 	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
 )
 
 // fileShared is a SharedCache of one blob held in a local file, served
@@ -138,5 +139,37 @@ func TestCompareStreams(t *testing.T) {
 	c[len(c)-1] = 0
 	if err := compareStreams(bytes.NewReader(a), bytes.NewReader(c), new(atomic.Int64)); err == nil {
 		t.Error("streams differing in the last byte matched")
+	}
+}
+
+// TestTarSizeBound: the bound is above the real tar's size for long names,
+// symlinks, empty and odd-sized files.
+func TestTarSizeBound(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("d", 120) + "/" + strings.Repeat("n", 200)
+	writeTree(t, dir, map[string]string{"a.txt": "x", "b.bin": strings.Repeat("y", 513), "empty": "", long: "z"})
+	if err := os.Symlink(strings.Repeat("t", 300), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(t, dir)
+	sd, err := openSpecDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sd.close()
+	l := spec.Layer{Files: []spec.File{{Src: ".", Dst: "/app/"}}}
+	es, err := collect(context.Background(), l, env, sd, &spool{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if es, err = finish(context.Background(), es, false, ancestors(nil, meta{})); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := writeEntries(context.Background(), tarTo(&out), es, func(int64) {}); err != nil {
+		t.Fatal(err)
+	}
+	if b := tarSizeBound(es); b < int64(out.Len())+1024 {
+		t.Fatalf("bound %d for a tar of %d bytes", b, out.Len())
 	}
 }

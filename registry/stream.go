@@ -198,7 +198,11 @@ func (u *Upload) do(ctx context.Context, req *http.Request) (*http.Response, err
 }
 
 // uploadLocation resolves the Location header of an upload response
-// against the request's URL (registries answer absolute or relative).
+// against the request's URL (registries answer absolute or relative). A
+// location on another host is refused (the caller then uploads the usual
+// way), and the request's scheme is kept: a registry behind TLS that names
+// an http:// location (or one reached through the plain-HTTP fallback,
+// which the transport remembers) never gets credentials in clear text.
 func uploadLocation(base *url.URL, resp *http.Response) (*url.URL, error) {
 	loc := resp.Header.Get("Location")
 	if loc == "" {
@@ -211,5 +215,6 @@ func uploadLocation(base *url.URL, resp *http.Response) (*url.URL, error) {
 	if !strings.EqualFold(u.Host, base.Host) {
 		return nil, fmt.Errorf("upload location %s leaves %s", u.Redacted(), base.Host)
 	}
+	u.Scheme, u.User = base.Scheme, nil
 	return u, nil
 }
