@@ -54,6 +54,7 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 	var rec *fileRecorder
 	if env.RecordFiles {
 		rec = newFileRecorder()
+		defer rec.close() // on failure: stops the hasher
 	}
 	if err := writeRecorded(ctx, bw.tw, es, add, rec); err != nil {
 		return layerBlob{}, err
@@ -67,6 +68,7 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 		DiffID: digest.NewDigest(digest.SHA256, bw.diffHash),
 	}
 	if rec != nil {
+		rec.close()
 		out.Files, out.Recorded = rec.files, true
 	}
 	out.Path = filepath.Join(dir, out.Desc.Digest.Encoded())

@@ -73,17 +73,56 @@ func ReadGoBinary(r io.ReaderAt) *GoBinary {
 }
 
 // fileRecorder hashes the content of each regular file as writeEntries
-// writes it into the tar: the bytes pass through once.
+// writes it into the tar: the bytes pass through once. The hashing (SHA-256
+// and SHA-1, as much CPU as the layer's own hashes) runs in its own
+// goroutine, off the path that reads the sources: Write copies the bytes
+// into batches, each with the ends of the files it completes, and the
+// hasher records each file from them. close waits for it; files is read
+// only after.
 type fileRecorder struct {
-	files    []File
-	s256, s1 hash.Hash
-	head     [4]byte
-	headLen  int
+	files []File // the hasher's, complete once close returns
+
+	cur     *recBatch // the batch being filled
+	head    [4]byte   // the current file's first bytes
+	headLen int
+	batches chan *recBatch
+	free    chan *recBatch
+	done    chan struct{}
+	closed  bool
 }
 
-// newFileRecorder returns an empty recorder.
+// recBatch is content bytes of one or more files and where each file that
+// ends in it ends.
+type recBatch struct {
+	buf  []byte
+	ends []recEnd
+}
+
+// recEnd is the end of one file's content in a batch: its offset, entry
+// and first bytes.
+type recEnd struct {
+	off     int
+	e       *entry
+	head    [4]byte
+	headLen int
+}
+
+// Recorder batching: a batch is sent when it holds recBatchSize bytes or
+// recBatchFiles file ends; recQueue batches wait for the hasher (memory is
+// bounded by (recQueue+2)*recBatchSize).
+const (
+	recBatchSize  = 256 << 10
+	recBatchFiles = 512
+	recQueue      = 8
+)
+
+// newFileRecorder returns an empty recorder and starts its hasher.
 func newFileRecorder() *fileRecorder {
-	return &fileRecorder{files: []File{}, s256: sha256.New(), s1: sha1.New()} //nolint:gosec // SPDX 2.3
+	r := &fileRecorder{files: []File{}, batches: make(chan *recBatch, recQueue),
+		free: make(chan *recBatch, recQueue+2), done: make(chan struct{})}
+	r.cur = r.batch()
+	go r.hash()
+	return r
 }
 
 // records reports whether e is listed: a regular file that is not a whiteout.
@@ -92,31 +131,98 @@ func records(e *entry) bool {
 }
 
 // start begins a file's record; its content follows through Write.
-func (r *fileRecorder) start() {
-	r.s256.Reset()
-	r.s1.Reset()
-	r.headLen = 0
-}
+func (r *fileRecorder) start() { r.headLen = 0 }
 
-// Write hashes content bytes, keeping the first four.
+// Write queues content bytes for hashing, keeping the first four.
 func (r *fileRecorder) Write(p []byte) (int, error) {
 	if r.headLen < len(r.head) {
 		r.headLen += copy(r.head[r.headLen:], p)
 	}
-	r.s256.Write(p)
-	r.s1.Write(p)
-	return len(p), nil
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), recBatchSize-len(r.cur.buf))
+		r.cur.buf = append(r.cur.buf, p[:k]...)
+		p = p[k:]
+		if len(r.cur.buf) == recBatchSize {
+			r.send()
+		}
+	}
+	return n, nil
 }
 
-// finish records e, reading the Go build information of a Go binary
-// candidate from its source (a second read of that file only).
+// finish marks the end of e's content.
 func (r *fileRecorder) finish(e *entry) {
+	r.cur.ends = append(r.cur.ends, recEnd{off: len(r.cur.buf), e: e, head: r.head, headLen: r.headLen})
+	if len(r.cur.ends) == recBatchFiles {
+		r.send()
+	}
+}
+
+// close sends the last batch and waits until every file is recorded. It
+// may be called more than once.
+func (r *fileRecorder) close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.batches <- r.cur
+	r.cur = nil
+	close(r.batches)
+	<-r.done
+}
+
+// send queues the current batch and starts another.
+func (r *fileRecorder) send() {
+	r.batches <- r.cur
+	r.cur = r.batch()
+}
+
+// batch returns an empty batch, reusing a hashed one when there is one.
+func (r *fileRecorder) batch() *recBatch {
+	select {
+	case b := <-r.free:
+		b.buf, b.ends = b.buf[:0], b.ends[:0]
+		return b
+	default:
+		return &recBatch{buf: make([]byte, 0, recBatchSize)}
+	}
+}
+
+// hash is the hasher: it hashes every batch and records each file that
+// ends in it.
+func (r *fileRecorder) hash() {
+	defer close(r.done)
+	s256, s1 := sha256.New(), sha1.New() //nolint:gosec // SPDX 2.3
+	for b := range r.batches {
+		prev := 0
+		for _, end := range b.ends {
+			s256.Write(b.buf[prev:end.off])
+			s1.Write(b.buf[prev:end.off])
+			r.files = append(r.files, recordFile(end, s256, s1))
+			s256.Reset()
+			s1.Reset()
+			prev = end.off
+		}
+		s256.Write(b.buf[prev:])
+		s1.Write(b.buf[prev:])
+		select {
+		case r.free <- b:
+		default:
+		}
+	}
+}
+
+// recordFile is the record of the file that ends at end, whose content the
+// hashes hold, with the Go build information of a Go binary candidate
+// (read again from its source: a second read of that file only).
+func recordFile(end recEnd, s256, s1 hash.Hash) File {
+	e := end.e
 	f := File{Path: "/" + e.name, Mode: int64(e.mode & 0o7777), Size: e.size,
-		SHA256: hex.EncodeToString(r.s256.Sum(nil)), SHA1: hex.EncodeToString(r.s1.Sum(nil))}
-	if GoCandidate(f.Mode, f.Size, r.head[:r.headLen]) {
+		SHA256: hex.EncodeToString(s256.Sum(nil)), SHA1: hex.EncodeToString(s1.Sum(nil))}
+	if GoCandidate(f.Mode, f.Size, end.head[:end.headLen]) {
 		f.Go = readGoSource(e)
 	}
-	r.files = append(r.files, f)
+	return f
 }
 
 // readGoSource reads the Go build information of e's source, or nil.
