@@ -140,9 +140,11 @@ type specResult struct {
 	base    *resolve.Base
 	img     *assemble.Image
 	results []output.Result
-	plan    *buildPlan
-	err     error
-	cleanup func()
+	// attached holds, for each result, what was stored with the image.
+	attached [][]attachmentMetadata
+	plan     *buildPlan
+	err      error
+	cleanup  func()
 	// outPaths are the absolute paths of the local outputs.
 	outPaths []string
 	// inputs are what the build read, for --depfile.
@@ -200,11 +202,11 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 		return r, err
 	}
 	for _, w := range writers {
-		res, err := sup.write(ctx, w, r.img, env.stderr)
+		res, atts, err := sup.write(ctx, w, r.img, env.stderr)
 		if err != nil {
 			return r, fmt.Errorf("write %w", err) // output errors start with the destination
 		}
-		r.results = append(r.results, res)
+		r.results, r.attached = append(r.results, res), append(r.attached, atts)
 	}
 	pushShared(ctx, o.shared, writers)
 	return r, nil

@@ -17,7 +17,6 @@ import (
 	"github.com/ybuild/ybuild/depfile"
 	"github.com/ybuild/ybuild/internal/blobfile"
 	"github.com/ybuild/ybuild/lock"
-	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/spec"
 )
 
@@ -41,7 +40,7 @@ type buildMetadata struct {
 	Base      *baseMetadata      `json:"base,omitempty"`
 	Tags      []string           `json:"tags"`
 	Platforms []platformMetadata `json:"platforms"`
-	Outputs   []output.Result    `json:"outputs"`
+	Outputs   []outputMetadata   `json:"outputs"`
 }
 
 // baseMetadata is the base a build started from.
@@ -98,10 +97,7 @@ func newMetadata(rs []*specResult, buildErr error) metadata {
 
 // metadata describes one spec's build, as far as it got.
 func (r *specResult) metadata() buildMetadata {
-	bm := buildMetadata{Spec: r.file, Tags: []string{}, Platforms: []platformMetadata{}, Outputs: r.results}
-	if bm.Outputs == nil {
-		bm.Outputs = []output.Result{}
-	}
+	bm := buildMetadata{Spec: r.file, Tags: []string{}, Platforms: []platformMetadata{}, Outputs: outputsMetadata(r.results, r.attached)}
 	if r.err != nil {
 		bm.Error = r.err.Error()
 	}

@@ -256,8 +256,8 @@ func loadSigner(path string) (*sign.Signer, error) {
 
 // write writes img to w with the attachments, or, for a docker archive
 // (which cannot hold them), writes the documents beside it when asked and
-// says so otherwise.
-func (s *supply) write(ctx context.Context, w output.Writer, img *assemble.Image, stderr io.Writer) (output.Result, error) {
+// says so otherwise. It also returns what it stored besides the image.
+func (s *supply) write(ctx context.Context, w output.Writer, img *assemble.Image, stderr io.Writer) (output.Result, []attachmentMetadata, error) {
 	aw, ok := w.(output.AttachWriter)
 	h := w.Holds()
 	// An OCI archive holding more than one index.json entry no longer loads
@@ -265,11 +265,12 @@ func (s *supply) write(ctx context.Context, w output.Writer, img *assemble.Image
 	// it holds the attachments only when they are asked for explicitly.
 	archive := strings.HasPrefix(h.Dest, "oci-archive:")
 	if ok && len(s.atts) > 0 && (!archive || s.explicit) {
-		return aw.WriteAttached(ctx, img, s.atts)
+		res, err := aw.WriteAttached(ctx, img, s.atts)
+		return res, storedMetadata(h, s.atts), err
 	}
 	res, err := w.Write(ctx, img)
 	if err != nil || len(s.atts) == 0 || (ok && !archive) {
-		return res, err
+		return res, nil, err
 	}
 	switch {
 	case archive:
@@ -277,15 +278,17 @@ func (s *supply) write(ctx context.Context, w output.Writer, img *assemble.Image
 	case !s.explicit:
 		fmt.Fprintf(stderr, "ybuild: %s: a docker archive cannot hold the SBOM and provenance; pass --sbom or --provenance to write them beside it (%s.sbom.spdx.json, %s.provenance.json)\n", h.Dest, h.Path, h.Path)
 	default:
-		return res, s.writeSideFiles(h)
+		files, err := s.writeSideFiles(h)
+		return res, files, err
 	}
-	return res, nil
+	return res, nil, nil
 }
 
 // writeSideFiles writes FILE.sbom.spdx.json and FILE.provenance.json beside
-// a docker archive (one platform, so one SBOM).
-func (s *supply) writeSideFiles(w output.Holds) error {
-	write := func(path string, data []byte) error {
+// a docker archive (one platform, so one SBOM) and describes them.
+func (s *supply) writeSideFiles(w output.Holds) ([]attachmentMetadata, error) {
+	files := []attachmentMetadata{}
+	write := func(kind, mediaType, path string, data []byte) error {
 		err := blobfile.WriteAtomic(path, 0o644, true, func(f *os.File) error {
 			_, err := f.Write(data)
 			return err
@@ -293,15 +296,18 @@ func (s *supply) writeSideFiles(w output.Holds) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.Dest, err)
 		}
+		files = append(files, fileMetadata(kind, mediaType, path, data))
 		return nil
 	}
 	if len(s.sboms) > 0 {
-		if err := write(w.Path+".sbom.spdx.json", s.sboms[0]); err != nil {
-			return err
+		if err := write("sbom", attest.MediaTypeSPDX, w.Path+".sbom.spdx.json", s.sboms[0]); err != nil {
+			return files, err
 		}
 	}
 	if s.provenance != nil {
-		return write(w.Path+".provenance.json", s.provenance)
+		if err := write("provenance", attest.MediaTypeInToto, w.Path+".provenance.json", s.provenance); err != nil {
+			return files, err
+		}
 	}
-	return nil
+	return files, nil
 }
