@@ -26,6 +26,11 @@ const maxJSON = 8 << 20
 // and the file must be regular: the open does not block on a FIFO and a
 // device is refused before anything is read.
 func openLayoutFile(root, name string) (*os.File, fs.FileInfo, error) {
+	// os.OpenRoot opens root without O_NONBLOCK or O_DIRECTORY: a FIFO
+	// named as the layout would block it until a writer came.
+	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
+		return nil, nil, &fs.PathError{Op: "open", Path: root, Err: fmt.Errorf("not a directory (%s)", inputerr.FileKind(fi.Mode()))}
+	}
 	r, err := os.OpenRoot(root)
 	if err != nil {
 		return nil, nil, err
