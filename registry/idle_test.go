@@ -199,8 +199,8 @@ func TestIdleTimeoutStalledUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A longer timeout here: the in-memory registry may pause for a while
-	// taking 8 MiB, and a healthy upload cut off half-way cannot be
-	// resumed at the same upload URL.
+	// taking 8 MiB, and a healthy upload cut off half-way would have to
+	// start again from the beginning.
 	if err := push(&registry.Options{IdleTimeout: 3 * time.Second, RetryBackoff: time.Millisecond}); err != nil {
 		t.Logf("requests: %v", proxy2.Counter.Requests())
 		t.Fatalf("push after one stall: %v", err)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -176,7 +177,16 @@ func Transient(err error) bool {
 		return true
 	}
 	var st remoteerrors.ErrUnexpectedStatus
-	return errors.As(err, &st) && (st.StatusCode == http.StatusTooManyRequests || st.StatusCode >= 500)
+	return errors.As(err, &st) && (st.StatusCode == http.StatusTooManyRequests || st.StatusCode >= 500 || lostUpload(st))
+}
+
+// lostUpload reports whether st is a registry's 404 to a PUT or PATCH of an
+// upload session (BLOB_UPLOAD_UNKNOWN): the session is gone, as after a
+// connection broken or stalled half-way through an upload that containerd
+// then sent again to the same session. A new upload may succeed.
+func lostUpload(st remoteerrors.ErrUnexpectedStatus) bool {
+	return st.StatusCode == http.StatusNotFound && (st.RequestMethod == http.MethodPut || st.RequestMethod == http.MethodPatch) &&
+		strings.Contains(st.RequestURL, "/blobs/uploads/")
 }
 
 // Retry calls op until it succeeds, fails with an error that is not
