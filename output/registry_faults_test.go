@@ -39,8 +39,8 @@ const stallIdle = 2 * time.Second
 // starts, upload PUTs and manifest PUTs, and a connection reset in the
 // middle of an upload, and uploads that stall (the registry stops reading
 // and never answers: failed after the idle timeout), are retried by
-// restarting the upload (so is an upload session the registry lost: a
-// 404 to its PUT), and the
+// restarting the upload (so is an upload session the registry lost or
+// that is out of step: a 404 or 416 to its PUT), and the
 // pushed image pulls back with its digest; a registry that fails every
 // upload fails the push after a bounded number of attempts, and progress
 // never reports a failed blob as done.
@@ -59,6 +59,7 @@ func TestPushThroughFaults(t *testing.T) {
 		{"stall during an upload", registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPut, Path: "/blobs/uploads/", After: 100}, false},
 		{"stall of a manifest PUT", registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPut, Path: "/manifests/", After: 10}, false},
 		{"upload session lost (404 to its PUT)", registrytest.ProxyFault{Kind: registrytest.Status, Status: http.StatusNotFound, Method: http.MethodPut, Path: "/blobs/uploads/"}, false},
+		{"upload session out of step (416 to its PUT)", registrytest.ProxyFault{Kind: registrytest.Status, Status: http.StatusRequestedRangeNotSatisfiable, Method: http.MethodPut, Path: "/blobs/uploads/"}, false},
 		{"500 on manifest PUT twice", registrytest.ProxyFault{Kind: registrytest.Status, Method: http.MethodPut, Path: "/manifests/", Times: 2}, false},
 		{"500 on every upload", registrytest.ProxyFault{Kind: registrytest.Status, Method: http.MethodPut, Path: "/blobs/uploads/", Times: 100}, true},
 	}

@@ -180,12 +180,14 @@ func Transient(err error) bool {
 	return errors.As(err, &st) && (st.StatusCode == http.StatusTooManyRequests || st.StatusCode >= 500 || lostUpload(st))
 }
 
-// lostUpload reports whether st is a registry's 404 to a PUT or PATCH of an
-// upload session (BLOB_UPLOAD_UNKNOWN): the session is gone, as after a
+// lostUpload reports whether st is a registry's 404 (BLOB_UPLOAD_UNKNOWN)
+// or 416 (the offset does not match what it holds) to a PUT or PATCH of an
+// upload session: the session is gone or out of step, as after a
 // connection broken or stalled half-way through an upload that containerd
 // then sent again to the same session. A new upload may succeed.
 func lostUpload(st remoteerrors.ErrUnexpectedStatus) bool {
-	return st.StatusCode == http.StatusNotFound && (st.RequestMethod == http.MethodPut || st.RequestMethod == http.MethodPatch) &&
+	lost := st.StatusCode == http.StatusNotFound || st.StatusCode == http.StatusRequestedRangeNotSatisfiable
+	return lost && (st.RequestMethod == http.MethodPut || st.RequestMethod == http.MethodPatch) &&
 		strings.Contains(st.RequestURL, "/blobs/uploads/")
 }
 
