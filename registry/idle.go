@@ -150,6 +150,42 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo copies the body to dst, pushing the timer back after each write
+// (for a request body: bytes the connection took). A body that implements
+// io.WriterTo (a streamed upload's chunks) keeps writing its chunks whole.
+func (b *watchedBody) WriteTo(dst io.Writer) (int64, error) {
+	pw := &progressWriter{w: dst, watch: b.w}
+	var n int64
+	var err error
+	if wt, ok := b.rc.(io.WriterTo); ok {
+		n, err = wt.WriteTo(pw)
+	} else {
+		n, err = io.Copy(pw, struct{ io.Reader }{b.rc})
+	}
+	switch {
+	case err == nil && !b.sending:
+		b.w.stop() // the whole answer is in
+	case err != nil:
+		err = b.w.explain(err, b.sending)
+	}
+	return n, err
+}
+
+// progressWriter pushes a watch's timer back after every write.
+type progressWriter struct {
+	w     io.Writer
+	watch *idleWatch
+}
+
+// Write writes p and reports the progress.
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if n > 0 {
+		p.watch.progress()
+	}
+	return n, err
+}
+
 // Close closes the body; closing the answer ends the watch.
 func (b *watchedBody) Close() error {
 	err := b.rc.Close()
