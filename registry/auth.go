@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sync"
 
 	"oras.land/oras-go/v2/registry/remote/auth"
 	orascreds "oras.land/oras-go/v2/registry/remote/credentials"
+
+	"github.com/ybuild/ybuild/internal/inputerr"
 )
 
 // credentials looks up registry credentials in docker config.json and
@@ -129,10 +130,13 @@ func describeSource(file, helper string) string {
 	return "docker-credential-" + helper + " (from " + file + ")"
 }
 
+// maxAuthFile bounds a credentials file.
+const maxAuthFile = 4 << 20
+
 // helperFor returns the credential helper file names for key ("" for none).
 // Only the helper names are read here; oras reads the credentials.
 func helperFor(file, key string) (string, error) {
-	data, err := os.ReadFile(file)
+	data, err := inputerr.ReadFile(file, maxAuthFile) // oras opens it again: a FIFO would block there
 	if err != nil {
 		return "", err
 	}

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	dconfig "github.com/containerd/containerd/v2/core/remotes/docker/config"
+
+	"github.com/ybuild/ybuild/internal/inputerr"
 )
 
 // newResolver returns a containerd resolver for hosts, with a fresh push
@@ -79,6 +80,9 @@ func (o *Options) isInsecure(host string) bool {
 	return err == nil && slices.Contains(o.Insecure, h)
 }
 
+// maxCAFile bounds a CA file (a system bundle is about 200 KiB).
+const maxCAFile = 4 << 20
+
 // tlsConfig returns the verified TLS config: the system pool plus CAFiles.
 func (o *Options) tlsConfig() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
@@ -90,7 +94,7 @@ func (o *Options) tlsConfig() (*tls.Config, error) {
 		pool = x509.NewCertPool()
 	}
 	for _, f := range o.CAFiles {
-		pem, err := os.ReadFile(f)
+		pem, err := inputerr.ReadFileOrPipe(f, maxCAFile)
 		if err != nil {
 			return nil, fmt.Errorf("read ca file: %w", err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/attest"
 	"github.com/ybuild/ybuild/internal/blobfile"
+	"github.com/ybuild/ybuild/internal/inputerr"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/sign"
@@ -241,9 +242,12 @@ func imageCreated(img *assemble.Image) (time.Time, error) {
 	return cfg.Created.UTC(), nil
 }
 
+// maxKeyFile bounds a --sign-key file (a cosign key is under 1 KiB).
+const maxKeyFile = 1 << 20
+
 // loadSigner reads a cosign private key, its password from COSIGN_PASSWORD.
 func loadSigner(path string) (*sign.Signer, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputerr.ReadFileOrPipe(path, maxKeyFile)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--sign-key: %w", err)}
 	}
