@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 
 	"github.com/opencontainers/go-digest"
@@ -190,7 +191,7 @@ var errStopped = errors.New("download stopped")
 // decompareBlob decompresses the blob read from raw and compares it with
 // the tar read from tarR; desc's size must fit the tar's.
 func decompareBlob(raw, tarR io.Reader, desc ocispec.Descriptor, matched *atomic.Int64) error {
-	dec, err := decompress(raw)
+	dec, err := decompressAs(raw, desc.MediaType)
 	if err != nil {
 		return err
 	}
@@ -200,6 +201,35 @@ func decompareBlob(raw, tarR io.Reader, desc ocispec.Descriptor, matched *atomic
 		err = fmt.Errorf("%d compressed bytes for a tar of %d", desc.Size, matched.Load())
 	}
 	return err
+}
+
+// decompressAs decompresses raw, a layer blob of mediaType, refusing a
+// blob compressed otherwise than its media type says: a plain tar, or zstd
+// bytes, recorded as a gzip layer decompress here to the sources all the
+// same, but a client that trusts the media type cannot pull them. A blob
+// of a plain tar media type is compared as it is.
+func decompressAs(raw io.Reader, mediaType string) (io.ReadCloser, error) {
+	want := blobCompression(mediaType)
+	if want == imageio.None {
+		return io.NopCloser(raw), nil
+	}
+	br := bufio.NewReaderSize(raw, 1<<16)
+	head, _ := br.Peek(imageio.MagicLen)
+	if got := imageio.Sniff(head); got != want {
+		return nil, fmt.Errorf("a %s layer whose blob is not %s", mediaType, want)
+	}
+	return decompress(br)
+}
+
+// blobCompression returns the compression of a layer blob of mediaType.
+func blobCompression(mediaType string) imageio.Compression {
+	switch {
+	case strings.HasSuffix(mediaType, "+gzip"), strings.HasSuffix(mediaType, ".gzip"):
+		return imageio.Gzip
+	case strings.HasSuffix(mediaType, "+zstd"), strings.HasSuffix(mediaType, ".zstd"):
+		return imageio.Zstd
+	}
+	return imageio.None
 }
 
 // boundedRaw reads a compressed blob, failing once it has read more than

@@ -87,6 +87,7 @@ func TestFetchCompare(t *testing.T) {
 		{"shorter", gz(t, tarBytes[:len(tarBytes)-1]), "ends before"},
 		{"longer", gz(t, append(append([]byte{}, tarBytes...), 'x')), "differs"},
 		{"endless empty blocks", endless, "compressed bytes for 0 uncompressed"},
+		{"plain tar as gzip", tarBytes, "whose blob is not gzip"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
