@@ -80,19 +80,11 @@ func buildOn(t *testing.T, shared assemble.SharedCache) built {
 // ci/cache.
 func recordShape(t *testing.T, host string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + host + "/v2/ci/cache/tags/list")
-	if err != nil {
-		t.Fatal(err)
+	tags := registrytest.Tags(t, host, "ci/cache")
+	if len(tags) != 1 || !strings.HasPrefix(tags[0], remotecache.TagPrefix) {
+		t.Fatalf("tags %v: want one record", tags)
 	}
-	defer resp.Body.Close()
-	var tags struct{ Tags []string }
-	if err := json.NewDecoder(resp.Body).Decode(&tags); err != nil {
-		t.Fatal(err)
-	}
-	if len(tags.Tags) != 1 || !strings.HasPrefix(tags.Tags[0], remotecache.TagPrefix) {
-		t.Fatalf("tags %v: want one record", tags.Tags)
-	}
-	return strings.TrimPrefix(tags.Tags[0], remotecache.TagPrefix)
+	return strings.TrimPrefix(tags[0], remotecache.TagPrefix)
 }
 
 // holds reports whether the image has a blob with digest d.
