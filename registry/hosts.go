@@ -94,12 +94,15 @@ func (o *Options) tlsConfig() (*tls.Config, error) {
 		pool = x509.NewCertPool()
 	}
 	for _, f := range o.CAFiles {
-		pem, err := inputerr.ReadFileOrPipe(f, maxCAFile)
+		// Regular files only: every session reads them again, so a pipe
+		// would be empty the second time. A missing or unusable CA file is
+		// the user's to fix (exit 2).
+		pem, err := inputerr.ReadFile(f, maxCAFile)
 		if err != nil {
-			return nil, fmt.Errorf("read ca file: %w", err)
+			return nil, fmt.Errorf("read ca file: %w%.0w", err, inputerr.ErrInput)
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ca file %s: no PEM certificates", f)
+			return nil, fmt.Errorf("ca file %s: no PEM certificates%.0w", f, inputerr.ErrInput)
 		}
 	}
 	cfg.RootCAs = pool

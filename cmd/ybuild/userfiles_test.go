@@ -39,10 +39,11 @@ func userFilesRun(t *testing.T, extra []*os.File, args ...string) (int, string) 
 }
 
 // TestUserFilesNeverBlock: files named on the command line never hang the
-// real process on a FIFO nobody writes: --sign-key and --ca-file read it
-// as empty (a usage error for the key: no PEM key in it), a credentials
-// file must be a regular file (exit 2, naming it: it is read twice). A
-// key given through a pipe (a shell's <(…)) works.
+// real process on a FIFO nobody writes: --sign-key reads it as empty (a
+// usage error: no PEM key in it); CA and credentials files must be regular
+// files (exit 2, naming them: every registry session reads them again), and
+// a missing or unusable CA file is a usage error too. A key given through
+// a pipe (a shell's <(…)) works.
 func TestUserFilesNeverBlock(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
@@ -60,7 +61,9 @@ func TestUserFilesNeverBlock(t *testing.T) {
 		want string
 	}{
 		{"sign key", []string{"--sign-key", fifo, "-o", "oci:" + filepath.Join(dir, "a")}, exitUsage, "--sign-key"},
-		{"ca file", []string{"--ca-file", fifo, "-o", push}, exitBuild, "no PEM certificates"},
+		{"ca file", []string{"--ca-file", fifo, "-o", push}, exitUsage, fifo + ": not a regular file (a FIFO)"},
+		{"missing ca file", []string{"--ca-file", filepath.Join(dir, "missing.pem"), "-o", push}, exitUsage, "missing.pem: no such file"},
+		{"ca file without certificates", []string{"--ca-file", spec, "-o", push}, exitUsage, "no PEM certificates"},
 		{"auth file", []string{"--authfile", fifo, "--ca-file", auth.CAFile, "-o", "docker://" + auth.Host + "/app/x:1"}, exitUsage, fifo + ": not a regular file (a FIFO)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
