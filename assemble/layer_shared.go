@@ -158,6 +158,8 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wan
 // bytes matched so far, so a hostile blob cannot make the build read
 // without end.
 func fetchCompare(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tmp io.Writer, tarR io.Reader) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rc, err := env.Shared.Open(ctx, desc)
 	if err != nil {
 		return err
@@ -177,6 +179,9 @@ func fetchCompare(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tm
 	err = decompareBlob(pr, tarR, desc, &b.matched)
 	if err == nil {
 		_, err = io.Copy(io.Discard, pr) // the rest of the blob
+	}
+	if err != nil {
+		cancel() // the download too, when it waits for a registry that stalls
 	}
 	pr.CloseWithError(errors.Join(err, errStopped)) // stops the copy after a mismatch
 	if cerr := <-copied; err == nil {
