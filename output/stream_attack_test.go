@@ -1,7 +1,9 @@
 package output_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opencontainers/go-digest"
 
 	"github.com/ybuild/ybuild/assemble"
 	"github.com/ybuild/ybuild/internal/registrytest"
@@ -69,8 +73,9 @@ func TestStreamedLayersBounded(t *testing.T) {
 }
 
 // TestStreamedLayerStalledStart: a registry that never answers the POST
-// that opens a stream costs the build no more than a stalled PATCH: the
-// layer is written, the stream dropped, the push uploads it.
+// that opens a stream does not hold the layer writer: Begin returns at
+// once (the session is opened in the background), and the writes drop the
+// stream after the wait budget, as for a stalled PATCH.
 func TestStreamedLayerStalledStart(t *testing.T) {
 	defer output.SetStreamLimits(1, 50*time.Millisecond)()
 	reg := registrytest.New(t, registrytest.Options{})
@@ -80,14 +85,167 @@ func TestStreamedLayerStalledStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	img := streamedBuild(t, ctx, w, 12<<20)
+	up := output.Uploader(ctx, []output.Writer{w}, time.Now)
+	u := up.Begin(ctx)
+	if u == nil {
+		t.Fatal("no upload began: Begin waited for the stalled POST")
+	}
+	chunk := make([]byte, 1<<20)
+	for range 4 {
+		if _, err := u.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.Abort()
+	if ctx.Err() != nil {
+		t.Fatal("the writes waited for the stalled POST")
+	}
+}
+
+// TestStreamedLayerAuth: against a registry behind TLS with token and with
+// Basic authentication, the layer still goes up while it is written (the
+// POST's 401 challenge answered through the host's authorizer, the token
+// reused for the PATCH and the PUT), and the push only checks it.
+func TestStreamedLayerAuth(t *testing.T) {
+	for name, auth := range map[string]registrytest.Auth{"token": registrytest.Token, "basic": registrytest.Basic} {
+		t.Run(name, func(t *testing.T) {
+			reg := registrytest.New(t, registrytest.Options{Auth: auth, TLS: true, Users: map[string]string{"ci": "s3cret"}})
+			cfg := registrytest.DockerConfig(t, t.TempDir(), reg.Host, "ci", "s3cret")
+			opts := &registry.Options{AuthFiles: []string{cfg}, CAFiles: []string{reg.CAFile}}
+			w, err := output.NewRegistryWriter("docker://"+reg.Host+"/app/stream:1", output.Options{Registry: opts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			img := streamedBuild(t, ctx, w, 2<<20)
+			if _, err := w.Write(ctx, img); err != nil {
+				t.Fatal(err)
+			}
+			d := newLayer(t, img)
+			if patched, put := layerUploads(reg, d.Digest); patched != d.Size || put != 0 {
+				t.Errorf("layer of %d bytes: %d streamed, %d in its committing PUT; want all streamed", d.Size, patched, put)
+			}
+		})
+	}
+}
+
+// TestStreamedLayerRefused: whatever the registry answers the stream (a
+// 401 to the PATCH as if a token expired, a 500 to the POST, a 404 to the
+// PATCH, a 500 to the committing PUT, a connection reset mid-PATCH), the
+// push uploads the layer and the registry holds it.
+func TestStreamedLayerRefused(t *testing.T) {
+	for name, f := range map[string]registrytest.ProxyFault{
+		"patch 401":   {Kind: registrytest.Status, Status: http.StatusUnauthorized, Method: http.MethodPatch, Path: "/blobs/uploads/"},
+		"patch 404":   {Kind: registrytest.Status, Status: http.StatusNotFound, Method: http.MethodPatch, Path: "/blobs/uploads/"},
+		"post 500":    {Kind: registrytest.Status, Status: http.StatusInternalServerError, Method: http.MethodPost, Path: "/blobs/uploads/", Times: 5},
+		"put 500":     {Kind: registrytest.Status, Status: http.StatusInternalServerError, Method: http.MethodPut, Path: "/blobs/uploads/"},
+		"patch reset": {Kind: registrytest.ResetRequest, Method: http.MethodPatch, Path: "/blobs/uploads/", After: 64 << 10},
+	} {
+		t.Run(name, func(t *testing.T) {
+			reg := registrytest.New(t, registrytest.Options{})
+			proxy := registrytest.NewProxy(t, reg.Host)
+			proxy.Inject(f)
+			w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/stream:1", output.Options{Registry: &registry.Options{RetryBackoff: time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			img := streamedBuild(t, ctx, w, 2<<20)
+			if _, err := w.Write(ctx, img); err != nil {
+				t.Fatal(err)
+			}
+			if proxy.Hits() == 0 {
+				t.Fatal("the fault was never hit")
+			}
+			checkRegistryLayer(t, reg.Host, img)
+		})
+	}
+}
+
+// dataBuild builds one layer holding data on scratch, sending it through
+// up (nil: none).
+func dataBuild(t *testing.T, ctx context.Context, data []byte, up assemble.Uploader) *assemble.Image {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "apiVersion: ybuild/v1\nname: s\nbase: scratch\nfiles:\n  - {src: data.bin, dst: /data.bin}\n"
+	b, err := spec.Parse([]byte(yaml), "build.yaml", dir, spec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := resolve.Open(ctx, b.Base, resolve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := assemble.Build(ctx, b, base, assemble.Options{BlobDir: t.TempDir(), Upload: up})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// seedBlob uploads data to the repository repo of the registry at host in
+// one POST and PUT.
+func seedBlob(t *testing.T, host, repo string, data []byte) {
+	t.Helper()
+	resp, err := http.Post("http://"+host+"/v2/"+repo+"/blobs/uploads/", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := loc.Query()
+	q.Set("digest", digest.FromBytes(data).String())
+	loc.RawQuery = q.Encode()
+	req, err := http.NewRequest(http.MethodPut, loc.String(), bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("seed blob: %s", resp.Status)
+	}
+}
+
+// TestStreamedLayerCommitLies: a registry that answers the stream's
+// committing PUT with 201 but stores nothing does not make the push skip
+// the layer: the push's HEAD, not the stream's answer, says whether the
+// registry holds it, and the pushed image is whole.
+func TestStreamedLayerCommitLies(t *testing.T) {
+	ctx := context.Background()
+	reg := registrytest.New(t, registrytest.Options{})
+	proxy := registrytest.NewProxy(t, reg.Host)
+	data := make([]byte, 1<<20)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	plain := dataBuild(t, ctx, data, nil)
+	seedBlob(t, reg.Host, "app/stream", plain.Bytes(plain.Manifests[0].Config)) // the push's only PUT is the layer's
+	proxy.Inject(registrytest.ProxyFault{Kind: registrytest.Status, Status: http.StatusCreated, Method: http.MethodPut, Path: "/blobs/uploads/"})
+	w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/stream:1", output.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := dataBuild(t, ctx, data, output.Uploader(ctx, []output.Writer{w}, time.Now))
+	if img.Desc.Digest != plain.Desc.Digest {
+		t.Fatalf("streamed build %s, want %s", img.Desc.Digest, plain.Desc.Digest)
+	}
 	if _, err := w.Write(ctx, img); err != nil {
 		t.Fatal(err)
 	}
 	if proxy.Hits() != 1 {
-		t.Fatalf("%d stalled requests, want the one POST", proxy.Hits())
+		t.Fatalf("%d lies told, want the stream's commit", proxy.Hits())
 	}
 	checkRegistryLayer(t, reg.Host, img)
 }
