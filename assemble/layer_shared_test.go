@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -172,5 +173,40 @@ func TestTarSizeBound(t *testing.T) {
 	}
 	if b := tarSizeBound(es); b < int64(out.Len())+1024 {
 		t.Fatalf("bound %d for a tar of %d bytes", b, out.Len())
+	}
+}
+
+// TestFetchCompareMediaType: a zstd layer's blob must be zstd, a gzip
+// layer's gzip and a plain tar layer's the tar itself, whatever it
+// decompresses to.
+func TestFetchCompareMediaType(t *testing.T) {
+	tarBytes := bytes.Repeat([]byte("the sources' tar\n"), 10000)
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zst := enc.EncodeAll(tarBytes, nil)
+	cases := []struct {
+		name, mediaType string
+		blob            []byte
+		ok              bool
+	}{
+		{"zstd", ocispec.MediaTypeImageLayerZstd, zst, true},
+		{"gzip as zstd", ocispec.MediaTypeImageLayerZstd, gz(t, tarBytes), false},
+		{"zstd as gzip", ocispec.MediaTypeImageLayerGzip, zst, false},
+		{"tar", ocispec.MediaTypeImageLayer, tarBytes, true},
+		{"gzip as tar", ocispec.MediaTypeImageLayer, gz(t, tarBytes), false},
+		{"docker gzip", imageio.MediaTypeDockerLayerGzip, gz(t, tarBytes), true},
+		{"tar as docker gzip", imageio.MediaTypeDockerLayerGzip, tarBytes, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sh := sharedBlob(t, c.blob)
+			sh.desc.MediaType = c.mediaType
+			err := fetchCompare(context.Background(), layerEnv{Options: Options{Shared: sh}}, sh.desc, io.Discard, bytes.NewReader(tarBytes))
+			if c.ok != (err == nil) {
+				t.Fatalf("fetchCompare: %v, want ok %v", err, c.ok)
+			}
+		})
 	}
 }
