@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -223,8 +224,23 @@ func decompressAs(raw io.Reader, mediaType string) (io.ReadCloser, error) {
 	if got := imageio.Sniff(head); got != want {
 		return nil, fmt.Errorf("a %s layer whose blob is not %s", mediaType, want)
 	}
+	if want == imageio.Zstd {
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdWindow))
+		if err != nil {
+			return nil, err
+		}
+		return d.IOReadCloser(), nil
+	}
 	return decompress(br)
 }
+
+// zstdWindow is the largest window a shared zstd blob may declare: the
+// window of ybuild's own encoder at zstdLevel (klauspost/compress's
+// default, 8 MiB), which the shape key pins. The decoder allocates the
+// declared window (512 MiB at most by default) before the first byte
+// comes out, so a tiny hostile frame would otherwise cost that much
+// memory per layer.
+const zstdWindow = 8 << 20
 
 // blobCompression returns the compression of a layer blob of mediaType.
 func blobCompression(mediaType string) imageio.Compression {
