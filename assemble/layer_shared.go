@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -158,6 +159,8 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wan
 // bytes matched so far, so a hostile blob cannot make the build read
 // without end.
 func fetchCompare(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tmp io.Writer, tarR io.Reader) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rc, err := env.Shared.Open(ctx, desc)
 	if err != nil {
 		return err
@@ -177,6 +180,9 @@ func fetchCompare(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tm
 	err = decompareBlob(pr, tarR, desc, &b.matched)
 	if err == nil {
 		_, err = io.Copy(io.Discard, pr) // the rest of the blob
+	}
+	if err != nil {
+		cancel() // the download too, when it waits for a registry that stalls
 	}
 	pr.CloseWithError(errors.Join(err, errStopped)) // stops the copy after a mismatch
 	if cerr := <-copied; err == nil {
@@ -218,8 +224,23 @@ func decompressAs(raw io.Reader, mediaType string) (io.ReadCloser, error) {
 	if got := imageio.Sniff(head); got != want {
 		return nil, fmt.Errorf("a %s layer whose blob is not %s", mediaType, want)
 	}
+	if want == imageio.Zstd {
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdWindow))
+		if err != nil {
+			return nil, err
+		}
+		return d.IOReadCloser(), nil
+	}
 	return decompress(br)
 }
+
+// zstdWindow is the largest window a shared zstd blob may declare: the
+// window of ybuild's own encoder at zstdLevel (klauspost/compress's
+// default, 8 MiB), which the shape key pins. The decoder allocates the
+// declared window (512 MiB at most by default) before the first byte
+// comes out, so a tiny hostile frame would otherwise cost that much
+// memory per layer.
+const zstdWindow = 8 << 20
 
 // blobCompression returns the compression of a layer blob of mediaType.
 func blobCompression(mediaType string) imageio.Compression {

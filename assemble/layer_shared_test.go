@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -172,5 +174,95 @@ func TestTarSizeBound(t *testing.T) {
 	}
 	if b := tarSizeBound(es); b < int64(out.Len())+1024 {
 		t.Fatalf("bound %d for a tar of %d bytes", b, out.Len())
+	}
+}
+
+// TestFetchCompareMediaType: a zstd layer's blob must be zstd, a gzip
+// layer's gzip and a plain tar layer's the tar itself, whatever it
+// decompresses to.
+func TestFetchCompareMediaType(t *testing.T) {
+	tarBytes := bytes.Repeat([]byte("the sources' tar\n"), 10000)
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zst := enc.EncodeAll(tarBytes, nil)
+	cases := []struct {
+		name, mediaType string
+		blob            []byte
+		ok              bool
+	}{
+		{"zstd", ocispec.MediaTypeImageLayerZstd, zst, true},
+		{"gzip as zstd", ocispec.MediaTypeImageLayerZstd, gz(t, tarBytes), false},
+		{"zstd as gzip", ocispec.MediaTypeImageLayerGzip, zst, false},
+		{"tar", ocispec.MediaTypeImageLayer, tarBytes, true},
+		{"gzip as tar", ocispec.MediaTypeImageLayer, gz(t, tarBytes), false},
+		{"docker gzip", imageio.MediaTypeDockerLayerGzip, gz(t, tarBytes), true},
+		{"tar as docker gzip", imageio.MediaTypeDockerLayerGzip, tarBytes, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sh := sharedBlob(t, c.blob)
+			sh.desc.MediaType = c.mediaType
+			err := fetchCompare(context.Background(), layerEnv{Options: Options{Shared: sh}}, sh.desc, io.Discard, bytes.NewReader(tarBytes))
+			if c.ok != (err == nil) {
+				t.Fatalf("fetchCompare: %v, want ok %v", err, c.ok)
+			}
+		})
+	}
+}
+
+// zstdRawFrame returns a zstd frame declaring a window of 1<<windowLog
+// bytes that holds data (at most 128 KiB) in one raw block.
+func zstdRawFrame(windowLog uint, data []byte) []byte {
+	frame := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, byte(windowLog-10) << 3}
+	h := uint32(1) | uint32(len(data))<<3 // last block, raw, its size
+	frame = append(frame, byte(h), byte(h>>8), byte(h>>16))
+	return append(frame, data...)
+}
+
+// TestFetchCompareZstdWindow: a shared zstd blob may declare no larger a
+// window than ybuild's encoder uses; one that declares 512 MiB (what the
+// decoder would allocate before the first byte) is refused even when it
+// decompresses to the sources, without that allocation. Blobs ybuild
+// writes, small and larger than the window, pass.
+func TestFetchCompareZstdWindow(t *testing.T) {
+	tarBytes := bytes.Repeat([]byte("the sources' tar\n"), 6000) // under one 128 KiB block
+	check := func(name string, blob, tar []byte) (error, uint64) {
+		sh := sharedBlob(t, blob)
+		sh.desc.MediaType = ocispec.MediaTypeImageLayerZstd
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		err := fetchCompare(context.Background(), layerEnv{Options: Options{Shared: sh}}, sh.desc, io.Discard, bytes.NewReader(tar))
+		runtime.ReadMemStats(&m1)
+		return err, (m1.TotalAlloc - m0.TotalAlloc) >> 20
+	}
+	if err, _ := check("8 MiB window", zstdRawFrame(23, tarBytes), tarBytes); err != nil {
+		t.Fatalf("a blob with ybuild's window: %v", err)
+	}
+	err, mib := check("512 MiB window", zstdRawFrame(29, tarBytes), tarBytes)
+	if err == nil {
+		t.Error("a blob declaring a 512 MiB window was accepted")
+	}
+	if mib >= 256 {
+		t.Errorf("refusing it allocated %d MiB", mib)
+	}
+	big := make([]byte, 20<<20)
+	for i := range big {
+		big[i] = byte(i * 7 / 5)
+	}
+	var blob bytes.Buffer
+	zw, err := newCompressor(&blob, spec.CompressionZstd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(big); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := check("ybuild's", blob.Bytes(), big); err != nil {
+		t.Fatalf("a 20 MiB blob ybuild wrote: %v", err)
 	}
 }

@@ -45,6 +45,11 @@ type streams struct {
 	once sync.Once
 	sess *registry.Session
 
+	// slots bounds the uploads in flight (each holds a connection and up
+	// to streamQueue+1 chunks) to the registry options' upload
+	// concurrency; a layer that finds none free is left to the push.
+	slots chan struct{}
+
 	mu      sync.Mutex
 	pending map[digest.Digest]chan struct{}
 }
@@ -66,13 +71,15 @@ func Uploader(ctx context.Context, writers []Writer, clock func() time.Time) ass
 
 // newStreams returns the streams of the repository ref.
 func newStreams(ref registry.Reference, opts *registry.Options) *streams {
-	return &streams{ref: ref, opts: opts, pending: map[digest.Digest]chan struct{}{}}
+	return &streams{ref: ref, opts: opts, pending: map[digest.Digest]chan struct{}{},
+		slots: make(chan struct{}, opts.UploadConcurrency())}
 }
 
-// Begin opens an upload session in the repository; nil when that fails
-// (the push reports the registry's error, if it persists). The upload
-// lives as long as the context given to Uploader, not ctx: it finishes
-// after the layer is written.
+// Begin starts an upload in the repository; nil when that cannot be done
+// (the push reports the registry's error, if it persists) or when as many
+// uploads as the upload concurrency are in flight. The registry is asked
+// in the background. The upload lives as long as the context given to
+// Uploader, not ctx: it finishes after the layer is written.
 func (s *streams) Begin(ctx context.Context) assemble.Upload {
 	if ctx.Err() != nil {
 		return nil
@@ -82,10 +89,16 @@ func (s *streams) Begin(ctx context.Context) assemble.Upload {
 	if s.sess == nil {
 		return nil
 	}
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		return nil
+	}
 	q := streamLimits.queue
 	st := &stream{s: s, queue: make(chan []byte, q), free: make(chan []byte, q+1), budget: streamLimits.wait}
 	up, err := s.sess.StartUpload(ctx, &queueReader{st: st})
 	if err != nil {
+		<-s.slots
 		return nil
 	}
 	st.up = up
@@ -121,6 +134,7 @@ type stream struct {
 	waited  time.Duration
 	budget  time.Duration
 	dropped bool
+	release sync.Once // frees the upload's slot
 }
 
 // Write queues a copy of p, waiting while the queue is full; it drops the
@@ -129,6 +143,12 @@ type stream struct {
 func (st *stream) Write(p []byte) (int, error) {
 	if st.dropped {
 		return len(p), nil
+	}
+	select {
+	case <-st.up.Done(): // refused or broken before the end: nobody reads the queue
+		st.drop()
+		return len(p), nil
+	default:
 	}
 	var buf []byte
 	select {
@@ -149,13 +169,23 @@ func (st *stream) Write(p []byte) (int, error) {
 		st.waited += st.s.clock().Sub(start)
 	case <-t.C:
 		st.waited = st.budget
+	case <-st.up.Done():
+		st.waited = st.budget
 	}
 	if st.waited >= st.budget {
-		st.dropped = true
-		st.up.Abort()
+		st.drop()
 	}
 	return len(p), nil
 }
+
+// drop ends the upload; later writes are ignored.
+func (st *stream) drop() {
+	st.dropped = true
+	st.up.Abort()
+}
+
+// releaseSlot gives the upload's slot back, once.
+func (st *stream) releaseSlot() { st.release.Do(func() { <-st.s.slots }) }
 
 // queueReader is the upload's request body: the queued chunks in order,
 // until the queue is closed.
@@ -226,7 +256,10 @@ func (st *stream) Commit(desc ocispec.Descriptor) {
 	}
 	st.s.mu.Unlock()
 	if dup { // the same blob again: the first upload stands for both
-		go st.up.Abort()
+		go func() {
+			st.up.Abort()
+			st.releaseSlot()
+		}()
 		return
 	}
 	go func() {
@@ -237,6 +270,7 @@ func (st *stream) Commit(desc ocispec.Descriptor) {
 		if err != nil || st.dropped {
 			st.up.Abort()
 		}
+		st.releaseSlot()
 		st.s.mu.Lock()
 		close(done)
 		delete(st.s.pending, desc.Digest)
@@ -248,4 +282,5 @@ func (st *stream) Commit(desc ocispec.Descriptor) {
 func (st *stream) Abort() {
 	close(st.queue)
 	st.up.Abort()
+	st.releaseSlot()
 }

@@ -29,16 +29,19 @@ type Upload struct {
 	host     docker.RegistryHost
 	ctx      context.Context // the push scope
 	cancel   context.CancelFunc
-	location *url.URL
-	patched  chan struct{} // closed when the PATCH has ended
-	patchErr error         // its outcome, set before patched is closed
+	location *url.URL      // the session's, once the POST has answered
+	patched  chan struct{} // closed when the POST or the PATCH has ended
+	patchErr error         // their outcome, set before patched is closed
 	next     *url.URL      // the PATCH response's Location
 	abort    sync.Once
 }
 
 // StartUpload opens a streamed upload session in the session's repository
-// and sends body, read until EOF, as the blob's content. A body that
-// implements io.WriterTo writes its chunks straight to the connection.
+// and sends body, read until EOF, as the blob's content, both in the
+// background: the caller never waits for the registry here (a registry
+// that stalls the POST holds only the upload, which the caller can drop).
+// Commit reports a failure. A body that implements io.WriterTo writes its
+// chunks straight to the connection.
 func (s *Session) StartUpload(ctx context.Context, body io.Reader) (*Upload, error) {
 	host, err := s.pushHost()
 	if err != nil {
@@ -53,25 +56,18 @@ func (s *Session) StartUpload(ctx context.Context, body io.Reader) (*Upload, err
 		return nil, err
 	}
 	scoped, cancel := context.WithCancel(scoped)
-	u := &Upload{host: host, ctx: scoped, cancel: cancel}
+	u := &Upload{host: host, ctx: scoped, cancel: cancel, patched: make(chan struct{})}
 	start := &url.URL{Scheme: host.Scheme, Host: host.Host, Path: host.Path + "/" + s.ref.Path + "/blobs/uploads/"}
-	resp, err := u.send(http.MethodPost, start, nil)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		cancel()
-		return nil, fmt.Errorf("start upload: %s", resp.Status)
-	}
-	if u.location, err = uploadLocation(start, resp); err != nil {
-		cancel()
-		return nil, err
-	}
-	u.patch(body)
+	go func() {
+		u.patchErr = u.run(start, body)
+		close(u.patched)
+	}()
 	return u, nil
 }
+
+// Done is closed once the upload's requests have ended: the body sent, or
+// the upload refused, broken or aborted; Commit then says which.
+func (u *Upload) Done() <-chan struct{} { return u.patched }
 
 // pushHost returns the first host of the session's registry that can push.
 func (s *Session) pushHost() (docker.RegistryHost, error) {
@@ -87,22 +83,29 @@ func (s *Session) pushHost() (docker.RegistryHost, error) {
 	return docker.RegistryHost{}, fmt.Errorf("%s: no push host", s.ref.Domain)
 }
 
-// patch starts the PATCH that sends body.
-func (u *Upload) patch(body io.Reader) {
-	u.patched = make(chan struct{})
-	go func() {
-		resp, err := u.send(http.MethodPatch, u.location, body)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusNoContent {
-				err = fmt.Errorf("upload: %s", resp.Status)
-			} else {
-				u.next, err = uploadLocation(u.location, resp)
-			}
-		}
-		u.patchErr = err
-		close(u.patched)
-	}()
+// run opens the upload session (POST) and sends body in one PATCH.
+func (u *Upload) run(start *url.URL, body io.Reader) error {
+	resp, err := u.send(http.MethodPost, start, nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("start upload: %s", resp.Status)
+	}
+	if u.location, err = uploadLocation(start, resp); err != nil {
+		return err
+	}
+	resp, err = u.send(http.MethodPatch, u.location, body)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("upload: %s", resp.Status)
+	}
+	u.next, err = uploadLocation(u.location, resp)
+	return err
 }
 
 // abortTimeout bounds the request that drops an aborted upload session.
@@ -143,8 +146,12 @@ func (u *Upload) doAbort() {
 	go u.drop()
 }
 
-// drop sends the DELETE that ends an aborted upload session.
+// drop sends the DELETE that ends an aborted upload session, if the
+// registry opened one.
 func (u *Upload) drop() {
+	if u.location == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), abortTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u.location.String(), nil)
