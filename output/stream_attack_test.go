@@ -339,3 +339,34 @@ func TestStreamedLayerUnanswered(t *testing.T) {
 		t.Errorf("the committing PUT sent %d bytes, want the whole layer (%d)", put, d.Size)
 	}
 }
+
+// TestStreamedLayerSeveralTags: --push with several tags makes one
+// registry writer per tag; the first streams the layer, and neither push
+// uploads it again.
+func TestStreamedLayerSeveralTags(t *testing.T) {
+	ctx := context.Background()
+	reg := registrytest.New(t, registrytest.Options{})
+	var ws []output.Writer
+	for _, tag := range []string{"1", "2"} {
+		w, err := output.NewRegistryWriter("docker://"+reg.Host+"/app/stream:"+tag, output.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	data := make([]byte, 1<<20)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	img := dataBuild(t, ctx, data, output.Uploader(ctx, ws, time.Now))
+	for _, w := range ws {
+		if _, err := w.Write(ctx, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkRegistryLayer(t, reg.Host, img)
+	d := newLayer(t, img)
+	if patched, put := layerUploads(reg, d.Digest); patched != d.Size || put != 0 {
+		t.Errorf("layer of %d bytes: %d streamed, %d uploaded by a push; want it streamed once", d.Size, patched, put)
+	}
+}
