@@ -194,7 +194,13 @@ run_case() { # CASE RUN-NUMBER
 		fi ;;
 	warm | touch)
 		[ "$kind" = push ] && dest="docker://$REG/bench/yb-warm:1"
-		if [ ! -d "$ybcache" ] || [ "$i" = 1 ]; then "${ybo[@]}" --cache-dir "$ybcache" -o "$dest" >/dev/null; fi
+		if [ ! -d "$ybcache" ] || [ "$i" = 1 ]; then
+			# The build that writes the blobs, then the first rebuild, which
+			# hashes each blob once (a file changed in the clock tick of its
+			# record is not trusted from it): warm measures the rebuilds after.
+			"${ybo[@]}" --cache-dir "$ybcache" -o "$dest" >/dev/null
+			"${ybo[@]}" --cache-dir "$ybcache" -o "$dest" >/dev/null
+		fi
 		if [ "$mode" = touch ]; then find "$fix/app" -exec touch {} +; fi
 		measure "$c" ybuild "${ybo[@]}" --cache-dir "$ybcache" -o "$dest"
 		if [ "$UMOCI" = 1 ] && [ "$mode" = warm ]; then
