@@ -66,7 +66,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for t in /usr/bin/time; do [ -x "$t" ] || { echo "$t not found" >&2; exit 1; }; done
+for t in /usr/bin/time /bin/busybox; do [ -x "$t" ] || { echo "$t not found" >&2; exit 1; }; done
 if [ "$UMOCI" = 1 ] && ! { command -v umoci && command -v skopeo; } >/dev/null; then
 	echo "umoci or skopeo not found: comparing nothing (UMOCI=0 to run ybuild alone)" >&2
 	exit 1
