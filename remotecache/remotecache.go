@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -66,7 +67,9 @@ func New(repo string, opts *registry.Options, warn func(string)) (*Cache, error)
 	if err != nil {
 		return nil, fmt.Errorf("--cache-repo: %w", err)
 	}
-	if ref.Digest != "" || ref.Tag != "latest" {
+	// ParseReference gives a bare name the tag "latest": an explicit one
+	// (REPO:latest) is refused like any other tag.
+	if named, err := reference.ParseNormalizedNamed(repo); err != nil || !reference.IsNameOnly(named) {
 		return nil, fmt.Errorf("--cache-repo %q: name a repository, without tag or digest", repo)
 	}
 	ref.Tag = ""
