@@ -66,7 +66,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for t in /usr/bin/time; do [ -x "$t" ] || { echo "$t not found" >&2; exit 1; }; done
+for t in /usr/bin/time /bin/busybox; do [ -x "$t" ] || { echo "$t not found" >&2; exit 1; }; done
 if [ "$UMOCI" = 1 ] && ! { command -v umoci && command -v skopeo; } >/dev/null; then
 	echo "umoci or skopeo not found: comparing nothing (UMOCI=0 to run ybuild alone)" >&2
 	exit 1
@@ -194,7 +194,13 @@ run_case() { # CASE RUN-NUMBER
 		fi ;;
 	warm | touch)
 		[ "$kind" = push ] && dest="docker://$REG/bench/yb-warm:1"
-		if [ ! -d "$ybcache" ] || [ "$i" = 1 ]; then "${ybo[@]}" --cache-dir "$ybcache" -o "$dest" >/dev/null; fi
+		if [ ! -d "$ybcache" ] || [ "$i" = 1 ]; then
+			# The build that writes the blobs, then the first rebuild, which
+			# hashes each blob once (a file changed in the clock tick of its
+			# record is not trusted from it): warm measures the rebuilds after.
+			"${ybo[@]}" --cache-dir "$ybcache" -o "$dest" >/dev/null
+			"${ybo[@]}" --cache-dir "$ybcache" -o "$dest" >/dev/null
+		fi
 		if [ "$mode" = touch ]; then find "$fix/app" -exec touch {} +; fi
 		measure "$c" ybuild "${ybo[@]}" --cache-dir "$ybcache" -o "$dest"
 		if [ "$UMOCI" = 1 ] && [ "$mode" = warm ]; then
@@ -225,6 +231,7 @@ done
 median() { sort -n | awk '{a[NR]=$1} END{if (NR==0) print "-"; else if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -v c="$1" -v t="$2" -v k="$3" '$1==c && $2==t {print $k}' "$res" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f", a/b}'; }
+unit() { if [ "$1" = - ]; then echo -; else echo "$1$2"; fi; } # VALUE UNIT: "-" stays "-"
 printf "\n%-11s | %8s %8s %9s %11s | %8s %8s %9s | %6s %6s\n" case "yb wall" "yb cpu" "yb rss" "yb read" "um wall" "um cpu" "um rss" "wall×" "cpu×"
 for c in $CASES; do
 	kind=${c%%-*} mode=${c#*-}
@@ -233,9 +240,11 @@ for c in $CASES; do
 	yw=$(col "$c" ybuild 3); yc=$(col "$c" ybuild 4); yr=$(col "$c" ybuild 5); yio=$(col "$c" ybuild 6)
 	uw=$(col "$ref" umoci 3); uc=$(col "$ref" umoci 4); ur=$(col "$ref" umoci 5)
 	[ "$yw" = - ] && continue
-	printf "%-11s | %7ss %7ss %6s MB %8s MB | %7ss %7ss %6s MB | %6s %6s\n" "$c" "$yw" "$yc" \
+	printf "%-11s | %7ss %7ss %6s MB %8s MB | %8s %8s %9s | %6s %6s\n" "$c" "$yw" "$yc" \
 		"$(awk -v k="$yr" 'BEGIN{printf "%d", k/1024}')" "$(awk -v b="$yio" 'BEGIN{printf "%.1f", b/1048576}')" \
-		"$uw" "$uc" "$( [ "$ur" = - ] && echo - || awk -v k="$ur" 'BEGIN{printf "%d", k/1024}')" \
+		"$(unit "$uw" s)" "$(unit "$uc" s)" "$(unit "$( [ "$ur" = - ] && echo - || awk -v k="$ur" 'BEGIN{printf "%d", k/1024}')" " MB")" \
 		"$(ratio "$yw" "$uw")" "$(ratio "$yc" "$uc")"
 done
-echo "(medians of $RUNS runs; wall× and cpu× are ybuild/umoci+skopeo; touch compares with umoci warm, fresh with umoci cold; raw runs in $res)"
+kept="raw runs in $res"
+if [ -z "${WORK:-}" ]; then kept="raw runs removed with the work directory: set WORK=DIR to keep them"; fi
+echo "(medians of $RUNS runs; wall× and cpu× are ybuild/umoci+skopeo; touch compares with umoci warm, fresh with umoci cold; $kept)"

@@ -26,7 +26,8 @@ type Options struct {
 	// Retries is how many times a request that failed transiently (429,
 	// 5xx, broken connection) is retried with backoff; 0 means the default
 	// (4), negative none. containerd sends again on top of that (after each
-	// 429, once after a repeated 500/503/504), so a registry that keeps
+	// 429, once after a repeated 500/503/504, after a timeout or a
+	// connection closed early; 5 attempts in all), so a registry that keeps
 	// failing gets at most 5×(Retries+1) requests.
 	Retries int
 	// RetryBackoff is the first wait between retries (doubling, at most 4s);

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -64,10 +65,12 @@ var _ assemble.SharedCache = (*Cache)(nil)
 func New(repo string, opts *registry.Options, warn func(string)) (*Cache, error) {
 	ref, err := registry.ParseReference(repo)
 	if err != nil {
-		return nil, fmt.Errorf("--cache-repo: %w", err)
+		return nil, err
 	}
-	if ref.Digest != "" || ref.Tag != "latest" {
-		return nil, fmt.Errorf("--cache-repo %q: name a repository, without tag or digest", repo)
+	// ParseReference gives a bare name the tag "latest": an explicit one
+	// (REPO:latest) is refused like any other tag.
+	if named, err := reference.ParseNormalizedNamed(repo); err != nil || !reference.IsNameOnly(named) {
+		return nil, fmt.Errorf("%q: name a repository, without tag or digest", repo)
 	}
 	ref.Tag = ""
 	return &Cache{repo: ref, opts: opts, warn: warn}, nil

@@ -116,9 +116,18 @@ func genApp(dir string, n, kb, bigMB int, bigText bool) error {
 // totalling mb MiB: random bytes, so the gzip layers are as large.
 func genBaseData(dir string, mb int) error {
 	r := rand.New(rand.NewPCG(30, 40))
-	per := mb / 3
+	// Whole MiB per layer as always (the fixture of the documented runs);
+	// under 3 MiB in all, a third of the bytes each, so that every layer
+	// directory the base's spec names exists and holds data.
+	per := (mb / 3) << 20
+	if per == 0 {
+		per = (mb << 20) / 3
+	}
 	for l := 2; l <= 4; l++ {
-		for i, left := 0, per<<20; left > 0; i++ {
+		if err := os.MkdirAll(filepath.Join(dir, fmt.Sprintf("layer%d", l)), 0o755); err != nil {
+			return err
+		}
+		for i, left := 0, per; left > 0; i++ {
 			n := min(left, 8<<20)
 			if err := writeFile(filepath.Join(dir, fmt.Sprintf("layer%d", l), fmt.Sprintf("blob%02d.bin", i)), randBytes(r, n)); err != nil {
 				return err

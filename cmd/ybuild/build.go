@@ -287,7 +287,7 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 }
 
 // layerUploader sends new layers to the first registry output while they
-// are written; none for a dry run or --assemble-only.
+// are written; none for a dry run or the rebuild of ybuild verify (assembleOnly).
 func layerUploader(ctx context.Context, o *buildOptions, writers []output.Writer) assemble.Uploader {
 	if o.flow.dryRun || o.flow.assembleOnly {
 		return nil

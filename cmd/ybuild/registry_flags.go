@@ -43,7 +43,7 @@ func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 // addPushFlags registers the flags that only pushing uses.
 func addPushFlags(fs *pflag.FlagSet, f *registryFlags) {
 	fs.BoolVar(&f.push, "push", false, "push to every tag of the spec")
-	fs.UintVar(&f.uploads, "concurrency", 4, "blob uploads in parallel when pushing; 0 for the default")
+	fs.UintVar(&f.uploads, "concurrency", 4, "blob uploads (and layers streamed while compressed) in parallel when pushing; 0 for the default")
 }
 
 // options builds the registry options from the flags and the environment:

@@ -29,9 +29,9 @@ func addSpeedFlags(fs *pflag.FlagSet, o *buildOptions) {
 // $YBUILD_CACHE_REPO), or nil. It needs the local layer cache. Problems
 // reaching it are one warning line on stderr.
 func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remotecache.Cache, error) {
-	repo := o.cacheRepo
+	repo, from := o.cacheRepo, "--cache-repo"
 	if repo == "" {
-		repo = os.Getenv("YBUILD_CACHE_REPO")
+		repo, from = os.Getenv("YBUILD_CACHE_REPO"), "YBUILD_CACHE_REPO"
 	}
 	if repo == "" || o.noCache || layerCacheDir(o) == "" {
 		return nil, nil
@@ -40,7 +40,7 @@ func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remot
 	warn := func(msg string) { once.Do(func() { fmt.Fprintf(stderr, "ybuild: warning: %s\n", msg) }) }
 	c, err := remotecache.New(repo, reg, warn)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError{fmt.Errorf("%s: %w", from, err)}
 	}
 	return c, nil
 }
