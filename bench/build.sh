@@ -19,6 +19,9 @@
 #   YB_FLAGS [--sbom=false --provenance=false]  extra ybuild flags; umoci and
 #                   skopeo attach no SBOM or provenance, so neither does
 #                   ybuild by default here (YB_FLAGS= measures ybuild's defaults)
+#   SIGNED [0]      1: the seed build of the fresh case signs its records
+#                   (--cache-sign-key, a key made with openssl) and the
+#                   fresh builds trust them (--cache-trust-key)
 #   WORK [mktemp]   work directory (kept when set, removed otherwise)
 #
 # Cases (ybuild):
@@ -155,7 +158,14 @@ measure() {
 
 ybcache=$work/ybcache
 cacherepo=()
-if [ "$has_cache_repo" = 1 ]; then cacherepo=(--cache-repo "$REG/bench/cache"); fi
+seedkey=()
+if [ "$has_cache_repo" = 1 ]; then cacherepo=(--cache-repo "$REG/bench/cache-$$"); fi
+if [ "${SIGNED:-0}" = 1 ]; then
+	openssl genpkey -algorithm ed25519 -out "$work/cache.key" 2>/dev/null
+	openssl pkey -in "$work/cache.key" -pubout -out "$work/cache.pub"
+	seedkey=(--cache-sign-key "$work/cache.key")
+	cacherepo+=(--cache-trust-key "$work/cache.pub")
+fi
 # shellcheck disable=SC2206 # YB_FLAGS is a list of words
 ybo=("$yb" build -f "$fix/build.yaml" --progress quiet --insecure-registry "$REG" $YB_FLAGS)
 
@@ -215,7 +225,7 @@ run_case() { # CASE RUN-NUMBER
 		[ "$has_cache_repo" = 1 ] || return 0
 		if [ "$i" = 1 ]; then # seed the cache repository from another "machine"
 			rm -rf "$work/seedcache"
-			"${ybo[@]}" --cache-dir "$work/seedcache" "${cacherepo[@]}" -o "oci:$work/seed:app" >/dev/null
+			"${ybo[@]}" --cache-dir "$work/seedcache" "${cacherepo[@]}" "${seedkey[@]}" -o "oci:$work/seed:app" >/dev/null
 		fi
 		fresh_copy
 		rm -rf "$ybcache" "$out" && mkdir -p "$out"

@@ -71,6 +71,9 @@ func (c *Cache) pushOne(ctx context.Context, sess *registry.Session, p pending, 
 		Layers:       []ocispec.Descriptor{blob},
 		Annotations:  map[string]string{AnnotationDiffID: p.diffID.String(), AnnotationShape: p.shape},
 	}
+	if c.keys.Sign != nil {
+		signRecord(c.keys.Sign, m.Annotations, p.shape, blob, p.diffID)
+	}
 	m.Config.Data = nil
 	data, err := json.Marshal(m)
 	if err != nil {

@@ -42,8 +42,10 @@ type Cache struct {
 	repo registry.Reference
 	opts *registry.Options
 	warn func(string)
+	keys Keys
 
 	mu      sync.Mutex
+	signed  map[string]bool // records Lookup found signed by a trusted key (signedKey)
 	sess    *registry.Session
 	off     bool // disabled after a failure
 	pending []pending
@@ -57,7 +59,7 @@ type pending struct {
 	path   string
 }
 
-var _ assemble.SharedCache = (*Cache)(nil)
+var _ assemble.SignedCache = (*Cache)(nil)
 
 // New returns the cache repository REGISTRY/REPO (no tag or digest), reached
 // with opts. warn receives the one line said when the repository cannot be
@@ -73,7 +75,27 @@ func New(repo string, opts *registry.Options, warn func(string)) (*Cache, error)
 		return nil, fmt.Errorf("%q: name a repository, without tag or digest", repo)
 	}
 	ref.Tag = ""
-	return &Cache{repo: ref, opts: opts, warn: warn}, nil
+	return &Cache{repo: ref, opts: opts, warn: warn, signed: map[string]bool{}}, nil
+}
+
+// WithKeys makes the cache sign the records it stores with keys.Sign and
+// believe the records signed by keys.Trust (or Sign). It returns c.
+func (c *Cache) WithKeys(keys Keys) *Cache {
+	c.keys = keys
+	return c
+}
+
+// Signed reports whether Lookup found the record of desc and diffID signed
+// by a trusted key.
+func (c *Cache) Signed(desc ocispec.Descriptor, diffID digest.Digest) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.signed[signedKey(desc, diffID)]
+}
+
+// signedKey names a record's claims in Cache.signed.
+func signedKey(desc ocispec.Descriptor, diffID digest.Digest) string {
+	return desc.Digest.String() + " " + diffID.String()
 }
 
 // Repository returns the cache repository.
@@ -150,7 +172,13 @@ func (c *Cache) Lookup(ctx context.Context, shape, mediaType string) (ocispec.De
 	if err != nil {
 		return ocispec.Descriptor{}, "", false
 	}
-	return parseRecord(data, shape, mediaType)
+	layer, diffID, ann, ok := parseRecord(data, shape, mediaType)
+	if ok && signedBy(c.keys.trusted(), ann, shape, layer, diffID) {
+		c.mu.Lock()
+		c.signed[signedKey(layer, diffID)] = true
+		c.mu.Unlock()
+	}
+	return layer, diffID, ok
 }
 
 // fetch reads a small blob or manifest, verified.
@@ -171,18 +199,19 @@ func (c *Cache) fetch(ctx context.Context, name string, desc ocispec.Descriptor)
 	return io.ReadAll(io.LimitReader(vr, maxRecord+1))
 }
 
-// parseRecord checks a record manifest and returns its layer and DiffID.
-func parseRecord(data []byte, shape, mediaType string) (ocispec.Descriptor, digest.Digest, bool) {
+// parseRecord checks a record manifest and returns its layer, DiffID and
+// annotations.
+func parseRecord(data []byte, shape, mediaType string) (ocispec.Descriptor, digest.Digest, map[string]string, bool) {
 	var m ocispec.Manifest
 	if json.Unmarshal(data, &m) != nil || m.ArtifactType != ArtifactType || len(m.Layers) != 1 {
-		return ocispec.Descriptor{}, "", false
+		return ocispec.Descriptor{}, "", nil, false
 	}
 	l := m.Layers[0]
 	d := digest.Digest(m.Annotations[AnnotationDiffID])
 	if l.MediaType != mediaType || imageio.CheckDescriptor(l) != nil || d.Validate() != nil || m.Annotations[AnnotationShape] != shape {
-		return ocispec.Descriptor{}, "", false
+		return ocispec.Descriptor{}, "", nil, false
 	}
-	return ocispec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size}, d, true
+	return ocispec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size}, d, m.Annotations, true
 }
 
 // Open streams a blob from the repository; reading it to EOF fails unless

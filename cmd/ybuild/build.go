@@ -39,10 +39,12 @@ type buildOptions struct {
 	flow      flowOptions
 	supply    supplyFlags
 
-	verifyBlobs bool               // --verify-blobs
-	cacheRepo   string             // --cache-repo
-	trust       *trust.Store       // records of verified blobs, set by newBuildEnv
-	shared      *remotecache.Cache // the --cache-repo cache, set by newBuildEnv
+	verifyBlobs    bool               // --verify-blobs
+	cacheRepo      string             // --cache-repo
+	cacheSignKey   string             // --cache-sign-key
+	cacheTrustKeys []string           // --cache-trust-key
+	trust          *trust.Store       // records of verified blobs, set by newBuildEnv
+	shared         *remotecache.Cache // the --cache-repo cache, set by newBuildEnv
 }
 
 // addBuildFlags registers the build flags on cmd.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ybuild/ybuild/assemble"
+	"github.com/ybuild/ybuild/internal/inputerr"
 	"github.com/ybuild/ybuild/internal/trust"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
@@ -23,6 +25,43 @@ import (
 func addSpeedFlags(fs *pflag.FlagSet, o *buildOptions) {
 	fs.BoolVar(&o.verifyBlobs, "verify-blobs", false, "hash every cached and output blob again instead of trusting the records of earlier checks")
 	fs.StringVar(&o.cacheRepo, "cache-repo", "", "REGISTRY/REPO: a layer cache shared between machines through that repository (default $YBUILD_CACHE_REPO)")
+	fs.StringVar(&o.cacheSignKey, "cache-sign-key", "", "Ed25519 private key (PEM) that signs the records this build stores in --cache-repo; its records are trusted too (default $YBUILD_CACHE_SIGN_KEY)")
+	fs.StringArrayVar(&o.cacheTrustKeys, "cache-trust-key", nil, "Ed25519 public key (PEM) whose signed --cache-repo records are believed without decompressing their blobs; repeatable (default $YBUILD_CACHE_TRUST_KEY)")
+}
+
+// cacheKeys reads --cache-sign-key and --cache-trust-key (else their
+// environment variables).
+func cacheKeys(o *buildOptions) (remotecache.Keys, error) {
+	var keys remotecache.Keys
+	signPath := o.cacheSignKey
+	if signPath == "" {
+		signPath = os.Getenv("YBUILD_CACHE_SIGN_KEY")
+	}
+	if signPath != "" {
+		data, err := inputerr.ReadFileOrPipe(signPath, maxKeyFile)
+		if err == nil {
+			keys.Sign, err = remotecache.ParsePrivateKey(data)
+		}
+		if err != nil {
+			return keys, usageError{fmt.Errorf("--cache-sign-key %s: %w", signPath, err)}
+		}
+	}
+	trustPaths := o.cacheTrustKeys
+	if len(trustPaths) == 0 && os.Getenv("YBUILD_CACHE_TRUST_KEY") != "" {
+		trustPaths = []string{os.Getenv("YBUILD_CACHE_TRUST_KEY")}
+	}
+	for _, p := range trustPaths {
+		data, err := inputerr.ReadFileOrPipe(p, maxKeyFile)
+		var k ed25519.PublicKey
+		if err == nil {
+			k, err = remotecache.ParsePublicKey(data)
+		}
+		if err != nil {
+			return keys, usageError{fmt.Errorf("--cache-trust-key %s: %w", p, err)}
+		}
+		keys.Trust = append(keys.Trust, k)
+	}
+	return keys, nil
 }
 
 // newShared returns the shared layer cache of --cache-repo (else
@@ -42,7 +81,11 @@ func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remot
 	if err != nil {
 		return nil, usageError{fmt.Errorf("%s: %w", from, err)}
 	}
-	return c, nil
+	keys, err := cacheKeys(o)
+	if err != nil {
+		return nil, err
+	}
+	return c.WithKeys(keys), nil
 }
 
 // pushShared stores the layers this build wrote in the shared cache,
