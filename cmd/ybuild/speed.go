@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/pflag"
@@ -77,7 +78,7 @@ func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remot
 	}
 	var once sync.Once
 	warn := func(msg string) { once.Do(func() { fmt.Fprintf(stderr, "ybuild: warning: %s\n", msg) }) }
-	c, err := remotecache.New(repo, reg, warn)
+	c, err := remotecache.New(repo, cacheRegistry(reg), warn)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("%s: %w", from, err)}
 	}
@@ -86,6 +87,28 @@ func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remot
 		return nil, err
 	}
 	return c.WithKeys(keys), nil
+}
+
+// cacheIdleTimeout bounds how long a cache repository request may go
+// without a byte moving (the registry's own idle timeout when shorter).
+const cacheIdleTimeout = 5 * time.Second
+
+// cacheRegistry returns the registry options of the cache repository: those
+// of the build, without retries and with an idle timeout of at most
+// cacheIdleTimeout. The cache is optional, so a repository that accepts
+// connections and never answers costs seconds (containerd's own resends
+// of the first request, each ended by the idle timeout), not the minutes
+// the build's retries would take, before the one warning.
+func cacheRegistry(reg *registry.Options) *registry.Options {
+	o := registry.Options{}
+	if reg != nil {
+		o = *reg
+	}
+	o.Retries = -1
+	if o.IdleTimeout >= 0 && (o.IdleTimeout == 0 || o.IdleTimeout > cacheIdleTimeout) {
+		o.IdleTimeout = cacheIdleTimeout
+	}
+	return &o
 }
 
 // pushShared stores the layers this build wrote in the shared cache,
