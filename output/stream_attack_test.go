@@ -316,28 +316,8 @@ func TestStreamedLayerTwoPlatforms(t *testing.T) {
 // then never answers the PATCH holds the push only until the idle timeout
 // ends the stream's request; the push then uploads the layer itself.
 func TestStreamedLayerUnanswered(t *testing.T) {
-	reg := registrytest.New(t, registrytest.Options{})
-	proxy := registrytest.NewProxy(t, reg.Host)
-	proxy.Inject(registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPatch, Path: "/blobs/uploads/", After: 64 << 20})
-	opts := &registry.Options{IdleTimeout: time.Second}
-	w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/stream:1", output.Options{Registry: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	img := streamedBuild(t, ctx, w, 2<<20)
-	if _, err := w.Write(ctx, img); err != nil {
-		t.Fatal(err)
-	}
-	if proxy.Hits() != 1 {
-		t.Fatalf("%d unanswered requests, want the one PATCH", proxy.Hits())
-	}
-	checkRegistryLayer(t, reg.Host, img)
-	d := newLayer(t, img)
-	if _, put := layerUploads(reg, d.Digest); put != d.Size {
-		t.Errorf("the committing PUT sent %d bytes, want the whole layer (%d)", put, d.Size)
-	}
+	fault := registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPatch, Path: "/blobs/uploads/", After: 64 << 20}
+	pushThroughPatchFault(t, fault, &registry.Options{IdleTimeout: time.Second}, 2<<20)
 }
 
 // TestStreamedLayerSeveralTags: --push with several tags makes one

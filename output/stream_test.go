@@ -115,21 +115,31 @@ func TestStreamedLayer(t *testing.T) {
 // push uploads the finished layer whole.
 func TestStreamedLayerStalled(t *testing.T) {
 	defer output.SetStreamLimits(1, 50*time.Millisecond)()
+	fault := registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPatch, Path: "/blobs/uploads/"}
+	pushThroughPatchFault(t, fault, &registry.Options{}, 12<<20)
+}
+
+// pushThroughPatchFault builds a layer of size random bytes, streaming it
+// to a registry behind a proxy that injects fault into the stream's PATCH,
+// and pushes it: the push must succeed with the layer uploaded whole by
+// the committing PUT, and the registry then holds the local blob.
+func pushThroughPatchFault(t *testing.T, fault registrytest.ProxyFault, opts *registry.Options, size int) {
+	t.Helper()
 	reg := registrytest.New(t, registrytest.Options{})
 	proxy := registrytest.NewProxy(t, reg.Host)
-	proxy.Inject(registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodPatch, Path: "/blobs/uploads/"})
-	w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/stream:1", output.Options{Registry: &registry.Options{}})
+	proxy.Inject(fault)
+	w, err := output.NewRegistryWriter("docker://"+proxy.Host+"/app/stream:1", output.Options{Registry: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	img := streamedBuild(t, ctx, w, 12<<20)
+	img := streamedBuild(t, ctx, w, size)
 	if _, err := w.Write(ctx, img); err != nil {
 		t.Fatal(err)
 	}
 	if proxy.Hits() != 1 {
-		t.Fatalf("%d stalled requests, want the one PATCH", proxy.Hits())
+		t.Fatalf("%d faulty requests, want the one PATCH", proxy.Hits())
 	}
 	checkRegistryLayer(t, reg.Host, img)
 	d := newLayer(t, img)
