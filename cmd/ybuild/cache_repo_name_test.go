@@ -16,10 +16,12 @@ func TestCacheRepoNotARepository(t *testing.T) {
 	spec := cacheRepoCheckout(t)
 	cases := []struct {
 		flag, env, want string
+		noCache         bool // the value is unused, but still checked
 	}{
 		{flag: "127.0.0.1:1/ci/cache:latest", want: `ybuild: --cache-repo: "127.0.0.1:1/ci/cache:latest": name a repository, without tag or digest`},
 		{flag: "127.0.0.1:1/ci/cache:v1", env: "127.0.0.1:1/ci/ok", want: `ybuild: --cache-repo: "127.0.0.1:1/ci/cache:v1": name a repository`},
 		{env: "127.0.0.1:1/ci/cache:latest", want: `ybuild: YBUILD_CACHE_REPO: "127.0.0.1:1/ci/cache:latest": name a repository`},
+		{flag: "127.0.0.1:1/ci/cache@sha256:" + strings.Repeat("a", 64), noCache: true, want: `ybuild: --cache-repo: "127.0.0.1:1/ci/cache@sha256:`},
 	}
 	for _, c := range cases {
 		t.Setenv("YBUILD_CACHE_REPO", c.env)
@@ -27,6 +29,9 @@ func TestCacheRepoNotARepository(t *testing.T) {
 		args := []string{"build", "--progress", "quiet", "-f", spec, "--cache-dir", t.TempDir(), "-o", "oci:" + out}
 		if c.flag != "" {
 			args = append(args, "--cache-repo", c.flag)
+		}
+		if c.noCache {
+			args = append(args, "--no-cache")
 		}
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), args, &stdout, &stderr)

@@ -73,18 +73,21 @@ func newShared(o *buildOptions, reg *registry.Options, stderr io.Writer) (*remot
 	if repo == "" {
 		repo, from = os.Getenv("YBUILD_CACHE_REPO"), "YBUILD_CACHE_REPO"
 	}
-	if repo == "" || o.noCache || layerCacheDir(o) == "" {
+	if repo == "" {
 		return nil, nil
 	}
 	var once sync.Once
 	warn := func(msg string) { once.Do(func() { fmt.Fprintf(stderr, "ybuild: warning: %s\n", msg) }) }
 	c, err := remotecache.New(repo, cacheRegistry(reg), warn)
-	if err != nil {
+	if err != nil { // a bad value is an error even when it goes unused
 		return nil, usageError{fmt.Errorf("%s: %w", from, err)}
 	}
 	keys, err := cacheKeys(o)
 	if err != nil {
 		return nil, err
+	}
+	if o.noCache || layerCacheDir(o) == "" {
+		return nil, nil // the shared cache needs the local one
 	}
 	return c.WithKeys(keys), nil
 }
