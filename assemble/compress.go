@@ -98,11 +98,7 @@ func decompress(r io.Reader) (io.ReadCloser, error) {
 	case imageio.Gzip:
 		return gzip.NewReader(br)
 	case imageio.Zstd:
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		return d.IOReadCloser(), nil
+		return imageio.NewZstdReader(br, imageio.MaxZstdWindow)
 	case imageio.Xz:
 		xr, err := xz.NewReader(br)
 		return io.NopCloser(xr), err

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -270,11 +269,7 @@ func decompressAs(raw io.Reader, mediaType string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("a %s layer whose blob is not %s", mediaType, want)
 	}
 	if want == imageio.Zstd {
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdWindow))
-		if err != nil {
-			return nil, err
-		}
-		return d.IOReadCloser(), nil
+		return imageio.NewZstdReader(br, zstdWindow)
 	}
 	return decompress(br)
 }

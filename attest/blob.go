@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	"github.com/ybuild/ybuild/imageio"
 )
@@ -36,11 +35,11 @@ func ScanBlob(ctx context.Context, blob io.Reader, mediaType, tmpDir string) ([]
 func decompress(r io.Reader, mediaType string) (io.Reader, func(), error) {
 	switch {
 	case strings.HasSuffix(mediaType, "+zstd") || strings.HasSuffix(mediaType, ".zstd"):
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		zr, err := imageio.NewZstdReader(r, imageio.MaxZstdWindow)
 		if err != nil {
 			return nil, nil, fmt.Errorf("zstd layer: %w", err)
 		}
-		return zr, zr.Close, nil
+		return zr, func() { zr.Close() }, nil
 	case strings.HasSuffix(mediaType, "+gzip") || strings.HasSuffix(mediaType, ".gzip"):
 		zr, err := gzip.NewReader(r)
 		if err != nil {

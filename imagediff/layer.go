@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -160,11 +159,7 @@ func decompress(r io.Reader) (io.ReadCloser, error) {
 	case imageio.Gzip:
 		return pgzip.NewReader(br)
 	case imageio.Zstd:
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		return d.IOReadCloser(), nil
+		return imageio.NewZstdReader(br, imageio.MaxZstdWindow)
 	case imageio.None:
 		return io.NopCloser(br), nil
 	default:
