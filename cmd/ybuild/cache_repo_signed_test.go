@@ -15,7 +15,6 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/remotecache"
@@ -58,14 +57,10 @@ func cacheKeyFiles(t *testing.T) (privPath, pubPath string, priv ed25519.Private
 // after signing).
 func TestCacheRepoSignedRecords(t *testing.T) {
 	testbase.Busybox(t)
-	reg := registrytest.New(t, registrytest.Options{})
-	cacheRepo := reg.Host + "/ci/cache"
 	signKey, trustKey, priv := cacheKeyFiles(t)
 	_, otherPub, other := cacheKeyFiles(t)
-
-	seed := filepath.Join(t.TempDir(), "seed")
-	res, _ := buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", cacheRepo, "--cache-sign-key", signKey, "-o", "oci:"+seed)
-	want, good := res["oci:"+seed], cacheRepoLayer(t, seed)
+	seed := seedCacheRepo(t, "--cache-sign-key", signKey)
+	reg, cacheRepo, want, good := seed.reg, seed.repo, seed.image, seed.layer
 	shape := onlyRecordShape(t, reg.Host)
 
 	reg.Counter.Reset()

@@ -61,6 +61,40 @@ func cacheRepoLayer(t *testing.T, layout string) digest.Digest {
 	return m.Layers[len(m.Layers)-1].Digest
 }
 
+// cacheSeed is a cache repository on a test registry that holds the
+// records of one build of cacheRepoCheckout's sources, and that build's
+// image and top layer digests.
+type cacheSeed struct {
+	reg          *registrytest.Registry
+	repo         string
+	image, layer digest.Digest
+}
+
+// seedCacheRepo builds a checkout into a new cache repository on a new
+// registry (args add build flags).
+func seedCacheRepo(t *testing.T, args ...string) cacheSeed {
+	t.Helper()
+	reg := registrytest.New(t, registrytest.Options{})
+	s := cacheSeed{reg: reg, repo: reg.Host + "/ci/cache"}
+	out := filepath.Join(t.TempDir(), "seed")
+	full := append([]string{"-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", s.repo, "-o", "oci:" + out}, args...)
+	res, _ := buildStderr(t, full...)
+	s.image, s.layer = res["oci:"+out], cacheRepoLayer(t, out)
+	return s
+}
+
+// checkWithoutCacheRepo checks a build that could not use its cache
+// repository: the image digest want, and one warning line.
+func checkWithoutCacheRepo(t *testing.T, got, want digest.Digest, stderr string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("digest %s, want %s", got, want)
+	}
+	if n := strings.Count(stderr, "\n"); n != 1 || !strings.Contains(stderr, "warning: cache repository") {
+		t.Errorf("stderr %q: want one warning line about the cache repository", stderr)
+	}
+}
+
 // buildStderr runs a build and returns stdout's results and stderr.
 func buildStderr(t *testing.T, args ...string) (map[string]digest.Digest, string) {
 	t.Helper()
@@ -78,13 +112,8 @@ func buildStderr(t *testing.T, args ...string) (map[string]digest.Digest, string
 // writes a layout with it: the same digests as a cold build.
 func TestCacheRepoFreshMachine(t *testing.T) {
 	testbase.Busybox(t)
-	reg := registrytest.New(t, registrytest.Options{})
-	cacheRepo := reg.Host + "/ci/cache"
-
-	cold := filepath.Join(t.TempDir(), "cold")
-	res, _ := buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", cacheRepo, "-o", "oci:"+cold)
-	want := res["oci:"+cold]
-	layer := cacheRepoLayer(t, cold)
+	seed := seedCacheRepo(t)
+	reg, cacheRepo, want, layer := seed.reg, seed.repo, seed.image, seed.layer
 
 	reg.Counter.Reset()
 	ref := reg.Host + "/team/app:1"
@@ -129,12 +158,7 @@ func TestCacheRepoUnusable(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			res, stderr := buildStderr(t, "-f", spec, "--cache-dir", t.TempDir(), "--cache-repo", repo, "-o", "oci:"+out)
-			if got := res["oci:"+out]; got != want {
-				t.Errorf("digest %s, want %s", got, want)
-			}
-			if n := strings.Count(stderr, "\n"); n != 1 || !strings.Contains(stderr, "warning: cache repository") {
-				t.Errorf("stderr %q: want one warning line about the cache repository", stderr)
-			}
+			checkWithoutCacheRepo(t, res["oci:"+out], want, stderr)
 		})
 	}
 }
@@ -144,12 +168,8 @@ func TestCacheRepoUnusable(t *testing.T) {
 // build writes the layer itself and gets the cold digest.
 func TestCacheRepoHostileRecord(t *testing.T) {
 	testbase.Busybox(t)
-	reg := registrytest.New(t, registrytest.Options{})
-	cacheRepo := reg.Host + "/ci/cache"
-	seed := filepath.Join(t.TempDir(), "seed")
-	res, _ := buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", cacheRepo, "-o", "oci:"+seed)
-	want := res["oci:"+seed]
-	good := cacheRepoLayer(t, seed)
+	seed := seedCacheRepo(t)
+	reg, cacheRepo, want, good := seed.reg, seed.repo, seed.image, seed.layer
 
 	// The record the seed build pushed names the shape and the DiffID.
 	c, err := remotecache.New(cacheRepo, &registry.Options{}, func(msg string) { t.Errorf("remotecache: %s", msg) })
@@ -173,7 +193,7 @@ func TestCacheRepoHostileRecord(t *testing.T) {
 	}
 
 	out := filepath.Join(t.TempDir(), "out")
-	res, _ = buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", cacheRepo, "-o", "oci:"+out)
+	res, _ := buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", cacheRepo, "-o", "oci:"+out)
 	if got := res["oci:"+out]; got != want {
 		t.Errorf("digest %s, want the cold build's %s", got, want)
 	}
@@ -233,12 +253,8 @@ func TestCacheRepoFromEnvironment(t *testing.T) {
 // mounting it from there, not by uploading it.
 func TestCacheRepoLocalHitMounts(t *testing.T) {
 	testbase.Busybox(t)
-	reg := registrytest.New(t, registrytest.Options{})
-	cacheRepo := reg.Host + "/ci/cache"
-	cold := filepath.Join(t.TempDir(), "cold")
-	res, _ := buildStderr(t, "-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", cacheRepo, "-o", "oci:"+cold)
-	want := res["oci:"+cold]
-	layer := cacheRepoLayer(t, cold)
+	seed := seedCacheRepo(t)
+	reg, cacheRepo, want, layer := seed.reg, seed.repo, seed.image, seed.layer
 
 	spec, cacheDir := cacheRepoCheckout(t), t.TempDir() // another machine
 	first := filepath.Join(t.TempDir(), "first")
