@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,38 +18,17 @@ import (
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/registry"
-	"github.com/ybuild/ybuild/resolve"
-	"github.com/ybuild/ybuild/spec"
 )
 
 // streamedBuild builds one layer of n random bytes on scratch, sending it
 // to w's registry while it is written, and returns the image.
 func streamedBuild(t *testing.T, ctx context.Context, w output.Writer, n int) *assemble.Image {
 	t.Helper()
-	dir := t.TempDir()
 	data := make([]byte, n)
 	if _, err := rand.Read(data); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "data.bin"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	yaml := "apiVersion: ybuild/v1\nname: s\nbase: scratch\nfiles:\n  - {src: data.bin, dst: /data.bin}\n"
-	b, err := spec.Parse([]byte(yaml), "build.yaml", dir, spec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := resolve.Open(ctx, b.Base, resolve.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := assemble.Build(ctx, b, base, assemble.Options{
-		BlobDir: t.TempDir(), Upload: output.Uploader(ctx, []output.Writer{w}, time.Now),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return dataBuild(t, ctx, data, output.Uploader(ctx, []output.Writer{w}, time.Now))
 }
 
 // layerUploads returns the bytes the registry received for blob d: in
