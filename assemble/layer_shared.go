@@ -120,8 +120,6 @@ func tarSizeBound(es []entry) int64 {
 // cores busy. A source that changed since the record was made stops the
 // download at the first byte that differs. A mismatch leaves nothing behind.
 func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry) (string, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	dir := filepath.Join(env.BlobDir, "sha256")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -137,20 +135,8 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wan
 			os.Remove(tmp.Name())
 		}
 	}()
-	tarR, tarDone, stopped := tarStream(ctx, es)
-	defer func() {
-		tarR.Close()
-		<-stopped // es is the caller's again
-	}()
-	fetch := fetchCompare
-	if sc, ok := env.Shared.(SignedCache); ok && sc.Signed(desc, want) {
-		fetch = fetchSigned
-	}
-	if err := fetch(ctx, env, desc, tmp, tarR); err != nil {
+	if err := fetchChecked(ctx, env, desc, want, es, tmp); err != nil {
 		return "", fmt.Errorf("shared layer %s: %w", desc.Digest, err)
-	}
-	if got := <-tarDone; got != want {
-		return "", fmt.Errorf("shared layer %s: DiffID %s, want %s", desc.Digest, got, want)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		return "", err
@@ -166,33 +152,50 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wan
 	return p, nil
 }
 
-// fetchSigned copies the blob desc into tmp, checking its digest and size,
-// while the sources' tar is read to its end (and hashed: fetchShared then
-// checks it has the record's DiffID), without decompressing the blob: the
-// record is signed by a trusted key, whose holder's build made the blob
-// from a tar with that DiffID.
-func fetchSigned(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tmp io.Writer, tarR io.Reader) error {
+// fetchChecked copies the blob desc into tmp while es is written as a tar
+// and hashed beside it: compared with the blob decompressed (fetchCompare),
+// or, for a record signed by a trusted key, only hashed (fetchSigned). The
+// tar must have the DiffID want. It returns once the tar's goroutine has
+// stopped: es is the caller's again.
+func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry, tmp io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var err error
+	var tarDone <-chan digest.Digest
+	var stopped <-chan struct{}
+	if sc, ok := env.Shared.(SignedCache); ok && sc.Signed(desc, want) {
+		tarDone, stopped = tarHash(ctx, es, io.Discard, func(err error) error { return err })
+		err = fetchSigned(ctx, env, desc, tmp)
+	} else {
+		var tarR io.ReadCloser
+		tarR, tarDone, stopped = tarStream(ctx, es)
+		err = fetchCompare(ctx, env, desc, tmp, tarR)
+		tarR.Close()
+	}
+	if err != nil {
+		cancel() // stops the tar
+	}
+	<-stopped
+	if got := <-tarDone; err == nil && got != want {
+		err = fmt.Errorf("DiffID %s, want %s", got, want)
+	}
+	return err
+}
+
+// fetchSigned copies the blob desc into tmp, checking its digest and size
+// (fetchShared checks the sources' DiffID, hashed meanwhile), without
+// decompressing the blob: the record is signed by a trusted key, whose
+// holder's build made the blob from a tar with that DiffID.
+func fetchSigned(ctx context.Context, env layerEnv, desc ocispec.Descriptor, tmp io.Writer) error {
 	rc, err := env.Shared.Open(ctx, desc)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	drained := make(chan error, 1)
-	go func() {
-		_, err := io.Copy(io.Discard, tarR)
-		drained <- err
-	}()
-	_, err = io.Copy(tmp, imageio.WithContext(ctx, rc))
-	if err == nil {
-		err = rc.Close()
+	if _, err := io.Copy(tmp, imageio.WithContext(ctx, rc)); err != nil {
+		return err
 	}
-	if c, ok := tarR.(io.Closer); ok && err != nil {
-		c.Close() // the blob is refused: no need for the rest of the tar
-	}
-	if derr := <-drained; err == nil {
-		err = derr
-	}
-	return err
+	return rc.Close()
 }
 
 // fetchCompare copies the blob desc into tmp, decompressing it on the way
@@ -346,32 +349,43 @@ func compareStreams(got, want io.Reader, matched *atomic.Int64) error {
 }
 
 // tarStream writes es as a tar into the returned reader from its own
-// goroutine, hashing it on the way and keeping up to compareChunk bytes
-// ahead of the reader (so that it works while the blob is decompressed); the DiffID arrives on the channel once
-// the reader has been read to its end (empty on failure). Closing the
-// reader stops the writer; the last channel is closed when it has stopped.
+// goroutine (tarHash), keeping up to compareChunk bytes ahead of the reader
+// so that it works while the blob is decompressed. Closing the reader stops
+// the writer.
 func tarStream(ctx context.Context, es []entry) (io.ReadCloser, <-chan digest.Digest, <-chan struct{}) {
 	pr, pw := io.Pipe()
+	buf := bufio.NewWriterSize(pw, compareChunk)
+	out, stopped := tarHash(ctx, es, buf, func(err error) error {
+		if err == nil {
+			err = buf.Flush()
+		}
+		pw.CloseWithError(err)
+		return err
+	})
+	return pr, out, stopped
+}
+
+// tarHash writes es as a tar into sink from its own goroutine and hashes
+// it; end, called with the outcome once the tar is written, may finish
+// sink and fail. The DiffID arrives on the first channel (empty on
+// failure); the second is closed once the goroutine has stopped, after
+// which es is the caller's again.
+func tarHash(ctx context.Context, es []entry, sink io.Writer, end func(error) error) (<-chan digest.Digest, <-chan struct{}) {
 	out := make(chan digest.Digest, 1)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
 		h := sha256.New()
-		buf := bufio.NewWriterSize(pw, compareChunk) // a chunk ahead of the comparison
-		tw := tar.NewWriter(io.MultiWriter(h, buf))
+		tw := tar.NewWriter(io.MultiWriter(h, sink))
 		err := writeEntries(ctx, tw, es, func(int64) {})
 		if err == nil {
 			err = tw.Close()
 		}
-		if err == nil {
-			err = buf.Flush()
-		}
-		if err != nil {
+		if err = end(err); err != nil {
 			out <- ""
 		} else {
 			out <- digest.NewDigest(digest.SHA256, h)
 		}
-		pw.CloseWithError(err)
 	}()
-	return pr, out, stopped
+	return out, stopped
 }
