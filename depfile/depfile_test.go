@@ -17,7 +17,9 @@ func TestEscape(t *testing.T) {
 	for in, want := range map[string][2]string{
 		"a/b.txt": {"a/b.txt", "a/b.txt"}, "my file": {`my\ file`, `my\ file`}, "a#b": {`a\#b`, `a\#b`},
 		"$HOME": {"$$HOME", "$$HOME"}, "c:d": {`c\:d`, `c\:d`}, "50%": {`50%`, `50\%`}, `a\b`: {`a\b`, `a\b`},
-		`a\ b`: {`a\\\ b`, `a\\\ b`}, "define": {"./define", "./define"}, "~root/x": {"./~root/x", "./~root/x"},
+		`a\ b`: {`a\\\ b`, `a\\\ b`}, "define": {"./define", "./define"}, "a/~root": {"a/~root", "a/~root"},
+		"*": {`\*`, `\*`}, ".*": {`.\*`, `.\*`}, "q?": {`q\?`, `q\?`}, "[ab]": {`\[ab]`, `\[ab]`}, `a\*`: {`a\\\*`, `a\\\*`},
+		"/x/.IGNORE": {"/x/.IGNORE", "/x/.IGNORE"}, ".Ignore": {".Ignore", ".Ignore"},
 	} {
 		pre, err := escape(in, false)
 		target, err2 := escape(in, true)
@@ -25,7 +27,7 @@ func TestEscape(t *testing.T) {
 			t.Errorf("escape(%q) = %q, %q (%v, %v), want %q, %q", in, pre, target, err, err2, want[0], want[1])
 		}
 	}
-	for _, in := range []string{"a\nb", "a\tb", "a;b", "a=b", `a\`, "a\rb"} {
+	for _, in := range []string{"a\nb", "a\tb", "a;b", "a=b", `a\`, "a\rb", ".IGNORE", ".SECONDEXPANSION", ".WAIT", "~root", "~root/x"} {
 		if _, err := escape(in, false); !errors.Is(err, ErrPath) {
 			t.Errorf("escape(%q): %v, want ErrPath", in, err)
 		}
@@ -59,7 +61,7 @@ func TestInputs(t *testing.T) {
 	b := &spec.Build{Dir: dir, Base: "oci:base", Layers: []spec.Layer{{Files: []spec.File{
 		{Src: "one.txt", Dst: "/one"}, {Src: "tree", Dst: "/t/"}, {Src: "g/*.html", Dst: "/g/"},
 	}}}}
-	got, err := Inputs(context.Background(), []*spec.Build{b})
+	got, err := Inputs(context.Background(), []*spec.Build{b}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

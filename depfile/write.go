@@ -10,7 +10,9 @@ import (
 
 // ErrPath marks a file name that make cannot read back from a rule: one
 // holding a newline, a carriage return, a tab, ';' or '=', or ending in a
-// backslash. It is an input error (exit 2): rename the file.
+// backslash, or a relative name make reads as something else (a special
+// target such as .IGNORE, a ~user home directory; see RelativeOK). It is
+// an input error (exit 2): rename the file.
 var ErrPath = inputerr.New("a file name make cannot express")
 
 // Write writes a Makefile rule "target: prereqs…" (one prerequisite per
@@ -50,18 +52,48 @@ var directives = map[string]bool{
 	"ifeq": true, "ifneq": true, "ifdef": true, "ifndef": true, "else": true, "endif": true, "endef": true, "|": true,
 }
 
-// escape quotes a path for GNU make: $ as $$; a space, # and : (and %,
-// where it names a target, which would otherwise make a pattern rule)
-// after a backslash, doubling the backslashes just before them; other
-// backslashes and % in a prerequisite as they are. A name that make would
-// read as a directive or expand as ~user gets a leading ./ (make drops
-// it). What make cannot express at all is ErrPath.
+// RelativeOK reports whether make reads name, a relative file name, back
+// as that file. It does not for a name starting with ~ (make expands
+// ~user, even after a leading ./, which make drops) or one that is a
+// special target: an empty rule ".IGNORE:" would make make ignore every
+// recipe's errors, ".SECONDEXPANSION:" expand prerequisites twice. Write
+// such a name as an absolute path.
+func RelativeOK(name string) bool {
+	return !strings.HasPrefix(name, "~") && !special(name)
+}
+
+// special reports whether name has the form of GNU make's special targets
+// (.PHONY, .IGNORE, .POSIX, .ONESHELL, .WAIT, …): a dot and capital
+// letters or underscores.
+func special(name string) bool {
+	if len(name) < 2 || name[0] != '.' {
+		return false
+	}
+	for _, c := range name[1:] {
+		if (c < 'A' || c > 'Z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// escape quotes a path for GNU make: $ as $$; a space, #, :, and the
+// wildcard characters *, ? and [ (and %, where it names a target, which
+// would otherwise make a pattern rule) after a backslash, doubling the
+// backslashes just before them; other backslashes and % in a prerequisite
+// as they are. A name that make would read as a directive gets a leading
+// ./ (make drops it). What make cannot express at all (see RelativeOK) is
+// ErrPath.
 func escape(p string, asTarget bool) (string, error) {
 	if strings.ContainsAny(p, "\n\r\t;=") || strings.HasSuffix(p, `\`) {
 		return "", fmt.Errorf("%w: %q: make cannot read a newline, carriage return, tab, ';', '=' or a trailing backslash in a file name",
 			ErrPath, p)
 	}
-	if directives[p] || strings.HasPrefix(p, "~") {
+	if !RelativeOK(p) {
+		return "", fmt.Errorf("%w: %q: make reads this name as a special target or a home directory; write it as an absolute path",
+			ErrPath, p)
+	}
+	if directives[p] {
 		p = "./" + p
 	}
 	var b strings.Builder
@@ -71,7 +103,7 @@ func escape(p string, asTarget bool) (string, error) {
 		switch {
 		case c == '$':
 			b.WriteString("$$")
-		case c == ' ' || c == '#' || c == ':' || c == '%' && asTarget:
+		case strings.IndexByte(" #:*?[", c) >= 0 || c == '%' && asTarget:
 			b.WriteString(strings.Repeat(`\`, slashes+1))
 			b.WriteByte(c)
 		default:

@@ -151,6 +151,8 @@ type specResult struct {
 	outPaths []string
 	// inputs are what the build read, for --depfile.
 	inputs []string
+	// own are the build's own paths (ownPaths), never listed as inputs.
+	own []string
 }
 
 // buildSpec loads one spec (unless b is already loaded), resolves its base (through its lock),
@@ -261,6 +263,7 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		return fmt.Errorf("work directory: %w", err)
 	}
 	work := held.Path
+	r.own = ownPaths(work, writers)
 	r.cleanup = func() {
 		os.RemoveAll(work)
 		held.Close()      // locked until removed: other builds' sweeps leave it alone
@@ -279,7 +282,7 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		ForceIndex:     len(b.Platforms) > 0 && len(o.platforms) == 0,
 		SingleManifest: len(o.platforms) == 1 && !all,
 		LayerCacheDir:  layerCacheDir(o),
-		Skip:           ownPaths(work, writers),
+		Skip:           r.own,
 		Trust:          o.trust,
 		Shared:         sharedCache(o.shared),
 		Upload:         layerUploader(ctx, o, writers),

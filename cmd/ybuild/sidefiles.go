@@ -202,7 +202,7 @@ func specInputs(r *specResult) ([]string, error) {
 		}
 		builds = append(builds, pb)
 	}
-	in, err := depfile.Inputs(context.Background(), builds)
+	in, err := depfile.Inputs(context.Background(), builds, r.own)
 	return append(out, in...), err
 }
 
@@ -217,14 +217,15 @@ func firstLocalOutput(r *specResult) string {
 // relPaths makes absolute paths under the working directory, where make
 // runs, relative to it. Paths outside stay absolute: a ../ would be
 // resolved from the physical directory, not from a symbolic link in the
-// working directory's path.
+// working directory's path. So do names make would not read back as
+// relative ones (depfile.RelativeOK: .IGNORE, ~user).
 func relPaths(ps []string) []string {
 	cwd, _ := os.Getwd()
 	out := make([]string, 0, len(ps))
 	seen := map[string]bool{}
 	for _, p := range ps {
 		if filepath.IsAbs(p) && cwd != "" {
-			if rel, err := filepath.Rel(cwd, p); err == nil && filepath.IsLocal(rel) {
+			if rel, err := filepath.Rel(cwd, p); err == nil && filepath.IsLocal(rel) && depfile.RelativeOK(rel) {
 				p = rel
 			}
 		}
