@@ -96,12 +96,23 @@ func gitSource(ctx context.Context, dir string) (commit, remote string) {
 	return commit, redactURL(git("config", "--get", "remote.origin.url"))
 }
 
-// redactURL drops credentials from a remote URL (https://user:token@host/…).
+// redactURL drops credentials from a remote URL (https://user:token@host/…),
+// and its query and fragment. A remote it cannot make safe is not recorded
+// (""): one that does not parse as a URL (a token holding a / or a bad %
+// escape, https://oauth2:a/b@host/…, was recorded whole), or that still
+// holds an @ once the user part is dropped (user:token@host:path, read as
+// an opaque URL). An scp-like user@host:path has no password and stays.
 func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if m := scpLike.FindStringSubmatch(s); m != nil && !strings.Contains(s, "://") && !strings.Contains(m[3], "@") {
 		return s
 	}
-	u.User = nil
-	return u.String()
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	if out := u.String(); !strings.ContainsAny(out, "@?#") {
+		return out
+	}
+	return ""
 }
