@@ -46,7 +46,8 @@ type Options struct {
 	// added to it. Layers with extract entries are not cached.
 	LayerCacheDir string
 	// RecordFiles hashes every regular file (SHA-256 and SHA-1) as a new
-	// layer is written and reads the Go build information of executables,
+	// layer is written (or a shared-cache layer is checked) and reads the Go
+	// build information of executables,
 	// for an SBOM: Image.Files returns the lists.
 	RecordFiles bool
 	// Skip lists ybuild's own files, which a copied tree or a glob never
@@ -224,11 +225,11 @@ func gather(b *spec.Build, base *resolve.Base, plats []*platformImage, index boo
 			im.add(blob{desc: l, base: base.Blobs})
 		}
 		for _, l := range p.newLayers {
+			b := blob{desc: l.Desc, path: l.Path, files: l.Files, diffID: l.DiffID, recorded: l.Recorded}
 			if l.Source != nil {
-				im.add(blob{desc: l.Desc, base: l.Source}) // from the shared cache: mountable
-			} else {
-				im.add(blob{desc: l.Desc, path: l.Path, files: l.Files, diffID: l.DiffID, recorded: l.Recorded})
+				b.path, b.base = "", l.Source // from the shared cache: mountable
 			}
+			im.add(b)
 		}
 	}
 	for _, p := range plats {

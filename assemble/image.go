@@ -84,9 +84,10 @@ func (im *Image) Path(desc ocispec.Descriptor) string {
 	return ""
 }
 
-// Files returns the regular files of a layer this build wrote and its
-// DiffID, recorded while writing it with Options.RecordFiles; ok is false
-// for other layers (from the layer cache, from the base, or not recorded).
+// Files returns the regular files of a layer this build wrote or took
+// from the shared cache, and its DiffID, recorded from the sources' tar
+// with Options.RecordFiles; ok is false for other layers (from the local
+// layer cache, from the base, or not recorded).
 func (im *Image) Files(desc ocispec.Descriptor) (files []File, diffID digest.Digest, ok bool) {
 	b := im.blobs[desc.Digest]
 	return b.files, b.diffID, b.recorded

@@ -59,7 +59,8 @@ type layerBlob struct {
 	// record keeps it, so that a later local hit gets its Source back.
 	Origin string
 	// Files are the regular files it adds, recorded while it was written
-	// (Recorded; never for a layer from a cache).
+	// or, for a layer from the shared cache, while its sources' tar was
+	// checked (Recorded; never for a layer from the local layer cache).
 	Files    []File
 	Recorded bool
 }

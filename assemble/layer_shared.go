@@ -75,7 +75,9 @@ type SignedCache interface {
 
 // lookupShared returns the layer recorded in the shared cache under shape
 // when es, written as a tar, is exactly what the recorded blob decompresses
-// to; the blob is then held in env.BlobDir (fetchShared).
+// to; the blob is then held in env.BlobDir (fetchShared). With
+// env.RecordFiles its files are recorded from that tar, as writeBlob
+// records them, so the SBOM need not read the blob again.
 func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es []entry) (layerBlob, bool) {
 	if env.Shared == nil || shape == "" {
 		return layerBlob{}, false
@@ -86,12 +88,12 @@ func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es
 		return layerBlob{}, false
 	}
 	desc = ocispec.Descriptor{MediaType: mediaType, Digest: desc.Digest, Size: desc.Size}
-	p, err := fetchShared(ctx, env, desc, want, es)
+	p, files, err := fetchShared(ctx, env, desc, want, es)
 	if err != nil {
 		return layerBlob{}, false
 	}
 	env.Trust.Note(p, desc)
-	return layerBlob{Desc: desc, DiffID: want, Path: p}, true
+	return layerBlob{Desc: desc, DiffID: want, Path: p, Files: files, Recorded: env.RecordFiles}, true
 }
 
 // maxBlobSize bounds a compressed layer of a tar of n bytes (stored
@@ -119,14 +121,15 @@ func tarSizeBound(es []entry) int64 {
 // it byte for byte: one hash of the uncompressed bytes, not two, and both
 // cores busy. A source that changed since the record was made stops the
 // download at the first byte that differs. A mismatch leaves nothing behind.
-func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry) (string, error) {
+// It returns the blob's path and, with env.RecordFiles, the files of es.
+func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry) (string, []File, error) {
 	dir := filepath.Join(env.BlobDir, "sha256")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	tmp, err := os.CreateTemp(dir, ".shared-*.tmp")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	done := false
 	defer func() {
@@ -135,40 +138,47 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wan
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := fetchChecked(ctx, env, desc, want, es, tmp); err != nil {
-		return "", fmt.Errorf("shared layer %s: %w", desc.Digest, err)
+	files, err := fetchChecked(ctx, env, desc, want, es, tmp)
+	if err != nil {
+		return "", nil, fmt.Errorf("shared layer %s: %w", desc.Digest, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := tmp.Close(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	p := filepath.Join(dir, desc.Digest.Encoded())
 	if err := place(tmp.Name(), p); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	done = true
-	return p, nil
+	return p, files, nil
 }
 
 // fetchChecked copies the blob desc into tmp while es is written as a tar
 // and hashed beside it: compared with the blob decompressed (fetchCompare),
 // or, for a record signed by a trusted key, only hashed (fetchSigned). The
-// tar must have the DiffID want. It returns once the tar's goroutine has
-// stopped: es is the caller's again.
-func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry, tmp io.Writer) error {
+// tar must have the DiffID want. With env.RecordFiles the files of es are
+// recorded on the tar's way (fileRecorder) and returned. It returns once
+// the tar's goroutine has stopped: es is the caller's again.
+func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry, tmp io.Writer) ([]File, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var rec *fileRecorder
+	if env.RecordFiles {
+		rec = newFileRecorder()
+		defer rec.close() // on failure: stops the hasher
+	}
 	var err error
 	var tarDone <-chan digest.Digest
 	var stopped <-chan struct{}
 	if sc, ok := env.Shared.(SignedCache); ok && sc.Signed(desc, want) {
-		tarDone, stopped = tarHash(ctx, es, io.Discard, func(err error) error { return err })
+		tarDone, stopped = tarHash(ctx, es, io.Discard, rec, func(err error) error { return err })
 		err = fetchSigned(ctx, env, desc, tmp)
 	} else {
 		var tarR io.ReadCloser
-		tarR, tarDone, stopped = tarStream(ctx, es)
+		tarR, tarDone, stopped = tarStream(ctx, es, rec)
 		err = fetchCompare(ctx, env, desc, tmp, tarR)
 		tarR.Close()
 	}
@@ -179,7 +189,11 @@ func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wa
 	if got := <-tarDone; err == nil && got != want {
 		err = fmt.Errorf("DiffID %s, want %s", got, want)
 	}
-	return err
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	rec.close()
+	return rec.files, nil
 }
 
 // fetchSigned copies the blob desc into tmp, checking its digest and size
@@ -349,13 +363,13 @@ func compareStreams(got, want io.Reader, matched *atomic.Int64) error {
 }
 
 // tarStream writes es as a tar into the returned reader from its own
-// goroutine (tarHash), keeping up to compareChunk bytes ahead of the reader
-// so that it works while the blob is decompressed. Closing the reader stops
-// the writer.
-func tarStream(ctx context.Context, es []entry) (io.ReadCloser, <-chan digest.Digest, <-chan struct{}) {
+// goroutine (tarHash, recording into rec unless it is nil), keeping up to
+// compareChunk bytes ahead of the reader so that it works while the blob is
+// decompressed. Closing the reader stops the writer.
+func tarStream(ctx context.Context, es []entry, rec *fileRecorder) (io.ReadCloser, <-chan digest.Digest, <-chan struct{}) {
 	pr, pw := io.Pipe()
 	buf := bufio.NewWriterSize(pw, compareChunk)
-	out, stopped := tarHash(ctx, es, buf, func(err error) error {
+	out, stopped := tarHash(ctx, es, buf, rec, func(err error) error {
 		if err == nil {
 			err = buf.Flush()
 		}
@@ -366,18 +380,19 @@ func tarStream(ctx context.Context, es []entry) (io.ReadCloser, <-chan digest.Di
 }
 
 // tarHash writes es as a tar into sink from its own goroutine and hashes
-// it; end, called with the outcome once the tar is written, may finish
-// sink and fail. The DiffID arrives on the first channel (empty on
-// failure); the second is closed once the goroutine has stopped, after
-// which es is the caller's again.
-func tarHash(ctx context.Context, es []entry, sink io.Writer, end func(error) error) (<-chan digest.Digest, <-chan struct{}) {
+// it, recording its files into rec unless rec is nil; end, called with the
+// outcome once the tar is written, may finish sink and fail. The DiffID
+// arrives on the first channel (empty on failure); the second is closed
+// once the goroutine has stopped, after which es and rec are the caller's
+// again.
+func tarHash(ctx context.Context, es []entry, sink io.Writer, rec *fileRecorder, end func(error) error) (<-chan digest.Digest, <-chan struct{}) {
 	out := make(chan digest.Digest, 1)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
 		h := sha256.New()
 		tw := tar.NewWriter(io.MultiWriter(h, sink))
-		err := writeEntries(ctx, tw, es, func(int64) {})
+		err := writeRecorded(ctx, tw, es, func(int64) {}, rec)
 		if err == nil {
 			err = tw.Close()
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -25,14 +26,20 @@ import (
 // fileShared is a SharedCache of one blob held in a local file, served
 // through the verifying reader the registry one uses.
 type fileShared struct {
-	path  string
-	desc  ocispec.Descriptor
-	reads atomic.Int64
+	path   string
+	desc   ocispec.Descriptor
+	diffID digest.Digest // what Lookup claims; "" for the fetch tests
+	reads  atomic.Int64
 }
 
 func (f *fileShared) Lookup(context.Context, string, string) (ocispec.Descriptor, digest.Digest, bool) {
-	return f.desc, "", true
+	return f.desc, f.diffID, true
 }
+
+// signedShared is a fileShared whose record is signed by a trusted key.
+type signedShared struct{ *fileShared }
+
+func (signedShared) Signed(ocispec.Descriptor, digest.Digest) bool { return true }
 
 func (f *fileShared) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	rc, err := os.Open(f.path)
@@ -264,5 +271,43 @@ func TestFetchCompareZstdWindow(t *testing.T) {
 	}
 	if err, _ := check("ybuild's", blob.Bytes(), big); err != nil {
 		t.Fatalf("a 20 MiB blob ybuild wrote: %v", err)
+	}
+}
+
+// TestSharedRecordFiles: a layer taken from the shared cache, checked in
+// full or signed, lists the same files as the layer written cold (recorded
+// from the sources' tar while it is checked), so the SBOM need not read
+// the blob; without RecordFiles nothing is recorded.
+func TestSharedRecordFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"tree/a.txt": "alpha\n", "tree/empty": "", "tree/sub/b.txt": "beta\n"})
+	l := spec.Layer{Files: []spec.File{{Src: "tree", Dst: "/srv"}, {Content: ptr("conf\n"), Dst: "/etc/app.conf"}}}
+	cold := testEnv(t, dir)
+	cold.RecordFiles = true
+	made := mustWriteLayer(t, l, cold)
+	if !made.Recorded || len(made.Files) != 4 {
+		t.Fatalf("cold layer: recorded %v, %d files, want 4", made.Recorded, len(made.Files))
+	}
+	for _, signed := range []bool{false, true} {
+		for _, record := range []bool{true, false} {
+			fs := &fileShared{path: made.Path, desc: made.Desc, diffID: made.DiffID}
+			var sh SharedCache = fs
+			if signed {
+				sh = signedShared{fs}
+			}
+			var labels []string
+			env := cacheEnv(t, dir, t.TempDir(), &labels)
+			env.Shared, env.RecordFiles = sh, record
+			got := mustWriteLayer(t, l, env)
+			if len(labels) != 1 || !strings.HasSuffix(labels[0], "(shared) (cached)") || fs.reads.Load() != 1 {
+				t.Fatalf("signed %v: progress %q, %d reads of the shared blob, want it taken from there", signed, labels, fs.reads.Load())
+			}
+			if got.Desc.Digest != made.Desc.Digest || got.Recorded != record {
+				t.Errorf("signed %v, record %v: %s recorded %v", signed, record, got.Desc.Digest, got.Recorded)
+			}
+			if record && !reflect.DeepEqual(got.Files, made.Files) {
+				t.Errorf("signed %v: files\n %+v\nwant, as written cold,\n %+v", signed, got.Files, made.Files)
+			}
+		}
 	}
 }

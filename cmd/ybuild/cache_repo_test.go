@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/attest"
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/registry"
@@ -68,6 +70,7 @@ type cacheSeed struct {
 	reg          *registrytest.Registry
 	repo         string
 	image, layer digest.Digest
+	layout       string // the seed build's output
 }
 
 // seedCacheRepo builds a checkout into a new cache repository on a new
@@ -79,7 +82,7 @@ func seedCacheRepo(t *testing.T, args ...string) cacheSeed {
 	out := filepath.Join(t.TempDir(), "seed")
 	full := append([]string{"-f", cacheRepoCheckout(t), "--cache-dir", t.TempDir(), "--cache-repo", s.repo, "-o", "oci:" + out}, args...)
 	res, _ := buildStderr(t, full...)
-	s.image, s.layer = res["oci:"+out], cacheRepoLayer(t, out)
+	s.image, s.layer, s.layout = res["oci:"+out], cacheRepoLayer(t, out), out
 	return s
 }
 
@@ -109,7 +112,8 @@ func buildStderr(t *testing.T, args ...string) (map[string]digest.Digest, string
 // TestCacheRepoFreshMachine: a build on another machine (empty cache
 // directory, fresh checkout) finds the layer in the cache repository,
 // pushes it to the same registry by mounting it (no layer upload), and
-// writes a layout with it: the same digests as a cold build.
+// writes a layout with it: the same digests and SBOM as a cold build (its
+// file list recorded while the layer is checked).
 func TestCacheRepoFreshMachine(t *testing.T) {
 	testbase.Busybox(t)
 	seed := seedCacheRepo(t)
@@ -139,6 +143,22 @@ func TestCacheRepoFreshMachine(t *testing.T) {
 		t.Errorf("fresh machine layout: %s, want %s", got, want)
 	}
 	checkBlobsDir(t, out)
+	cold, fresh := sbomFiles(t, seed.layout, want), sbomFiles(t, out, want)
+	if len(cold) != 20 || fmt.Sprintf("%s", fresh) != fmt.Sprintf("%s", cold) {
+		t.Errorf("fresh machine SBOM lists the files\n%s\nwant, as the cold build's (20 files),\n%s", fresh, cold)
+	}
+}
+
+// sbomFiles returns the files the SBOM of image in layout lists, as JSON
+// (the document's name is the checkout's directory, which differs).
+func sbomFiles(t *testing.T, layout string, image digest.Digest) []json.RawMessage {
+	t.Helper()
+	data, _ := e2eReferrer(t, layout, image, attest.MediaTypeSPDX)
+	var doc struct{ Files []json.RawMessage }
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Files
 }
 
 // TestCacheRepoUnusable: an unreachable cache repository, and one that
