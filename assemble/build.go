@@ -46,9 +46,9 @@ type Options struct {
 	// added to it. Layers with extract entries are not cached.
 	LayerCacheDir string
 	// RecordFiles hashes every regular file (SHA-256 and SHA-1) as a new
-	// layer is written (or a shared-cache layer is checked) and reads the Go
-	// build information of executables,
-	// for an SBOM: Image.Files returns the lists.
+	// layer is written (or a shared-cache layer is checked) and reads the
+	// Go build information of executables, for an SBOM: Image.Files
+	// returns the lists.
 	RecordFiles bool
 	// Skip lists ybuild's own files, which a copied tree or a glob never
 	// takes in: the outputs and the work directory of this build (so that
