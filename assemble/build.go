@@ -45,6 +45,14 @@ type Options struct {
 	// files) is taken from it instead of being written, and a new layer is
 	// added to it. Layers with extract entries are not cached.
 	LayerCacheDir string
+	// RemoteShared says that every output is a push to the shared cache's
+	// registry: a layer found in Shared under a record signed by a trusted
+	// key (SignedCache) is then not downloaded; its sources' tar is only
+	// hashed against the record's DiffID, and the push mounts the blob
+	// from the cache repository (or, if the registry refuses, copies it
+	// from there, verified). Such a layer has no local file and no local
+	// layer cache record.
+	RemoteShared bool
 	// RecordFiles hashes every regular file (SHA-256 and SHA-1) as a new
 	// layer is written (or a shared-cache layer is checked) and reads the
 	// Go build information of executables, for an SBOM: Image.Files

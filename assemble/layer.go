@@ -126,8 +126,10 @@ func writeStacked(ctx context.Context, l spec.Layer, env layerEnv, below, above 
 	}
 	if l, ok := lookupShared(ctx, env, shape, mt, es.sorted); ok {
 		l.Origin = env.Shared.Name()
-		_ = cache.store(ctx, key, shape, l)
-		l = cache.adopt(l)
+		if l.Path != "" { // else left in the cache repository (RemoteShared)
+			_ = cache.store(ctx, key, shape, l)
+			l = cache.adopt(l)
+		}
 		reportCached(env, label+" (shared)", l)
 		return withOrigin(env, l), nil
 	}

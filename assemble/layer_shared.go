@@ -88,6 +88,13 @@ func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es
 		return layerBlob{}, false
 	}
 	desc = ocispec.Descriptor{MediaType: mediaType, Digest: desc.Digest, Size: desc.Size}
+	if env.RemoteShared && signedRecord(env, desc, want) {
+		files, err := checkSigned(ctx, env, want, es)
+		if err != nil {
+			return layerBlob{}, false
+		}
+		return layerBlob{Desc: desc, DiffID: want, Files: files, Recorded: env.RecordFiles}, true
+	}
 	p, files, err := fetchShared(ctx, env, desc, want, es)
 	if err != nil {
 		return layerBlob{}, false
@@ -173,7 +180,7 @@ func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wa
 	var err error
 	var tarDone <-chan digest.Digest
 	var stopped <-chan struct{}
-	if sc, ok := env.Shared.(SignedCache); ok && sc.Signed(desc, want) {
+	if signedRecord(env, desc, want) {
 		tarDone, stopped = tarHash(ctx, es, io.Discard, rec, func(err error) error { return err })
 		err = fetchSigned(ctx, env, desc, tmp)
 	} else {
@@ -191,6 +198,35 @@ func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wa
 	}
 	if err != nil || rec == nil {
 		return nil, err
+	}
+	rec.close()
+	return rec.files, nil
+}
+
+// signedRecord reports whether the shared cache's record of desc and want
+// is signed by a key the build trusts.
+func signedRecord(env layerEnv, desc ocispec.Descriptor, want digest.Digest) bool {
+	sc, ok := env.Shared.(SignedCache)
+	return ok && sc.Signed(desc, want)
+}
+
+// checkSigned hashes es as a tar, recording its files with
+// env.RecordFiles, and fails unless its DiffID is want: all a build whose
+// outputs are pushes does with a layer under a trusted signed record,
+// which it leaves in the cache repository.
+func checkSigned(ctx context.Context, env layerEnv, want digest.Digest, es []entry) ([]File, error) {
+	var rec *fileRecorder
+	if env.RecordFiles {
+		rec = newFileRecorder()
+		defer rec.close()
+	}
+	tarDone, stopped := tarHash(ctx, es, io.Discard, rec, func(err error) error { return err })
+	<-stopped
+	if got := <-tarDone; got != want {
+		return nil, fmt.Errorf("DiffID %q, want %s", got, want)
+	}
+	if rec == nil {
+		return nil, nil
 	}
 	rec.close()
 	return rec.files, nil

@@ -105,6 +105,9 @@ func (c *Cache) Repository() registry.Reference { return c.repo }
 // local layer cache records for the layers taken from it.
 func (c *Cache) Name() string { return c.repo.Name() }
 
+// Domain returns the cache repository's registry, host[:port].
+func (c *Cache) Domain() string { return c.repo.Domain }
+
 // session opens the repository once; nil when the cache is off.
 func (c *Cache) session(ctx context.Context) *registry.Session {
 	c.mu.Lock()
@@ -243,13 +246,16 @@ func (c *Cache) Store(shape string, desc ocispec.Descriptor, diffID digest.Diges
 }
 
 // Source returns the blob source of a layer fetched from the repository
-// and held in the local file path.
+// and held in the local file path, or, with path "", of one left there
+// (read from the repository, verified).
 func (c *Cache) Source(desc ocispec.Descriptor, path string) resolve.BlobSource {
-	return &fetched{repo: c.repo, path: path, desc: desc}
+	return &fetched{c: c, repo: c.repo, path: path, desc: desc}
 }
 
-// fetched is a layer blob taken from the cache repository, held locally.
+// fetched is a layer blob taken from the cache repository, held locally
+// unless its path is "".
 type fetched struct {
+	c    *Cache
 	repo registry.Reference
 	path string
 	desc ocispec.Descriptor
@@ -260,10 +266,13 @@ var (
 	_ registry.Origin = (*fetched)(nil)
 )
 
-// Open reads the local file, verified.
-func (f *fetched) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+// Open reads the local file, else the blob in the repository, verified.
+func (f *fetched) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	if desc.Digest != f.desc.Digest {
 		return nil, fmt.Errorf("blob %s: not in this source", desc.Digest)
+	}
+	if f.path == "" {
+		return f.c.Open(ctx, f.desc)
 	}
 	fh, err := os.Open(f.path)
 	if err != nil {
@@ -272,7 +281,7 @@ func (f *fetched) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadClose
 	return imageio.Verify(fh, desc)
 }
 
-// Path returns the local file.
+// Path returns the local file, "" for a blob left in the repository.
 func (f *fetched) Path(desc ocispec.Descriptor) string {
 	if desc.Digest != f.desc.Digest {
 		return ""

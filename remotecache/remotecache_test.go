@@ -23,6 +23,7 @@ import (
 	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/remotecache"
+	"github.com/ybuild/ybuild/resolve"
 )
 
 const gz = ocispec.MediaTypeImageLayerGzip
@@ -163,6 +164,21 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if from, ok := origin.Origin(l.desc); !ok || from.Name() != repo {
 		t.Errorf("origin %v %v, want %s", from, ok, repo)
+	}
+	// A blob left in the repository (no local file) reads from there.
+	reg.Counter.Reset()
+	left := other.Source(l.desc, "")
+	if p := left.(resolve.Pather).Path(l.desc); p != "" {
+		t.Errorf("a blob left in the repository has the local path %q", p)
+	}
+	rc, err := left.Open(ctx, l.desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err = io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(data, l.data) || reg.Counter.Count(http.MethodGet, "/blobs/"+l.desc.Digest.String()) != 1 {
+		t.Errorf("a blob left in the repository: read %d bytes, %v, want it downloaded once", len(data), err)
 	}
 	if msgs := append(w.list(), ow.list()...); len(msgs) != 0 {
 		t.Errorf("warnings: %q", msgs)

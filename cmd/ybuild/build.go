@@ -285,10 +285,18 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		Skip:           r.own,
 		Trust:          o.trust,
 		Shared:         sharedCache(o.shared),
+		RemoteShared:   remoteShared(o, writers),
 		Upload:         layerUploader(ctx, o, writers),
 	})
 	wait(err != nil)
 	return err
+}
+
+// remoteShared reports whether layers under trusted signed records may be
+// left in the cache repository: every output is a push to its registry,
+// which mounts them.
+func remoteShared(o *buildOptions, writers []output.Writer) bool {
+	return o.shared != nil && !o.flow.dryRun && !o.flow.assembleOnly && output.PushesOnlyTo(writers, o.shared.Domain())
 }
 
 // layerUploader sends new layers to the first registry output while they

@@ -15,6 +15,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ybuild/ybuild/internal/e2e"
+	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/remotecache"
@@ -152,5 +154,65 @@ func TestCacheKeyErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q: want exit %d naming %s %s", code, stderr.String(), exitUsage, args[0], args[1])
 			}
 		})
+	}
+}
+
+// TestCacheRepoSignedPushLeavesBlob: a fresh machine whose outputs are
+// pushes, trusting the signer of the records, never downloads the layer:
+// it hashes its sources against the record's DiffID and the push mounts
+// the blob (a rebuild does the same); either image is complete, with the
+// cold digests. A trusted record whose DiffID the sources do not have is
+// not used. With a push to another registry or a local output too, the
+// blob is downloaded (and checked against its digest) as before.
+func TestCacheRepoSignedPushLeavesBlob(t *testing.T) {
+	testbase.Busybox(t)
+	skopeo := e2e.Require(t, "skopeo")
+	signKey, trustKey, priv := cacheKeyFiles(t)
+	seed := seedCacheRepo(t, "--cache-sign-key", signKey)
+	reg, cacheRepo, want, layer := seed.reg, seed.repo, seed.image, seed.layer
+	other := registrytest.New(t, registrytest.Options{})
+	fresh := []string{"-f", cacheRepoCheckout(t), "--cache-repo", cacheRepo, "--cache-trust-key", trustKey}
+	cacheDir := t.TempDir()
+	for _, tc := range []struct {
+		name, ref string
+		cacheDir  string
+		flags     []string
+		gets      int
+		mounts    bool
+	}{
+		{"same registry", reg.Host + "/team/app:1", cacheDir, nil, 0, true},
+		{"same registry, rebuild", reg.Host + "/other/app:1", cacheDir, nil, 0, true},
+		{"another registry", other.Host + "/team/app:1", t.TempDir(), nil, 1, false},
+		{"and a layout", reg.Host + "/third/app:1", t.TempDir(), []string{"-o", "oci:" + filepath.Join(t.TempDir(), "out")}, 1, true},
+	} {
+		reg.Counter.Reset()
+		args := append(append(append([]string{}, fresh...), "--cache-dir", tc.cacheDir, "-o", "docker://"+tc.ref), tc.flags...)
+		res, stderr := buildStderr(t, args...)
+		if got := res["docker://"+tc.ref]; got != want || stderr != "" {
+			t.Fatalf("%s: pushed %s, stderr %q; want the cold build's %s", tc.name, got, stderr, want)
+		}
+		if n := reg.Counter.Count("GET", "/ci/cache/blobs/"+layer.String()); n != tc.gets {
+			t.Errorf("%s: the layer was downloaded %d times from the cache repository, want %d", tc.name, n, tc.gets)
+		}
+		if got := reg.Counter.Mounts() > 0; got != tc.mounts {
+			t.Errorf("%s: blob mounted %v, want %v", tc.name, got, tc.mounts)
+		}
+		pulled := filepath.Join(t.TempDir(), "pulled")
+		e2e.Run(t, skopeo, "copy", "--quiet", "--src-tls-verify=false", "docker://"+tc.ref, "oci:"+pulled+":x")
+		if got := cacheRepoLayer(t, pulled); got != layer {
+			t.Errorf("%s: pulled top layer %s, want %s", tc.name, got, layer)
+		}
+	}
+
+	// A trusted record of other sources: the layer is built, not taken.
+	shape := onlyRecordShape(t, reg.Host)
+	bad := filepath.Join(t.TempDir(), "bad.tar.gz")
+	badDesc := writeTarGz(t, bad, "app/evil.txt", "not the app\n")
+	badDesc.MediaType = ocispec.MediaTypeImageLayerGzip
+	storeRecord(t, cacheRepo, shape, badDesc, digest.FromString("other sources"), bad, priv)
+	ref := reg.Host + "/team/app:4"
+	res, _ := buildStderr(t, append(append([]string{}, fresh...), "--cache-dir", t.TempDir(), "-o", "docker://"+ref)...)
+	if got := res["docker://"+ref]; got != want {
+		t.Errorf("a record of other sources: pushed %s, want the cold build's %s", got, want)
 	}
 }
