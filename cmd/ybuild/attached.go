@@ -42,12 +42,19 @@ type attached struct {
 	Document *ocispec.Descriptor `json:"document,omitempty"`
 }
 
+// maxSBOMReferrers bounds the SPDX referrers of one manifest read when
+// looking for its SBOM: a registry's referrers list (up to 4 MiB, some
+// 20,000 entries) is the registry's to write, and each entry costs a
+// request of up to 4 MiB.
+const maxSBOMReferrers = 8
+
 // findAttached lists what is attached to the manifests (subjects) of the
 // image at loc (oci:, oci-archive: or a registry); a docker archive holds none.
-// With referrersOnly, a registry is asked only for referrers, not for
-// cosign's tags.
+// With sbomsOnly, a registry is asked only for SPDX referrers (the first
+// SBOM found of each subject, after at most maxSBOMReferrers tries), not
+// for cosign's tags.
 // Relative paths are relative to the working directory.
-func findAttached(ctx context.Context, s string, base *resolve.Base, reg *registry.Options, subjects []digest.Digest, referrersOnly bool) ([]attached, error) {
+func findAttached(ctx context.Context, s string, base *resolve.Base, reg *registry.Options, subjects []digest.Digest, sbomsOnly bool) ([]attached, error) {
 	loc, err := location.Parse(s, location.Base)
 	if err != nil {
 		return nil, err
@@ -63,7 +70,7 @@ func findAttached(ctx context.Context, s string, base *resolve.Base, reg *regist
 	case reg != nil && reg.Offline:
 		return nil, nil // attachments are not cached: listing them needs the registry
 	default:
-		return registryAttached(ctx, loc.Ref, base, reg, subjects, referrersOnly)
+		return registryAttached(ctx, loc.Ref, base, reg, subjects, sbomsOnly)
 	}
 	if err != nil {
 		return nil, err
@@ -184,8 +191,9 @@ func parseIndex(data []byte) ([]ocispec.Descriptor, error) {
 }
 
 // registryAttached lists each subject's referrers (the API, else the
-// referrers tag) and cosign's .sig and .att tags.
-func registryAttached(ctx context.Context, ref string, base *resolve.Base, reg *registry.Options, subjects []digest.Digest, referrersOnly bool) ([]attached, error) {
+// referrers tag) and cosign's .sig and .att tags; with sbomsOnly, each
+// subject's first SBOM only.
+func registryAttached(ctx context.Context, ref string, base *resolve.Base, reg *registry.Options, subjects []digest.Digest, sbomsOnly bool) ([]attached, error) {
 	r, err := registry.ParseReference(ref)
 	if err != nil {
 		return nil, err
@@ -202,21 +210,13 @@ func registryAttached(ctx context.Context, ref string, base *resolve.Base, reg *
 	var out []attached
 	for _, s := range subjects {
 		if rf, ok := f.(remotes.ReferrersFetcher); ok {
-			descs, err := rf.FetchReferrers(ctx, s)
-			if err != nil && !errdefs.IsNotFound(err) {
-				return nil, sess.Explain("referrers", err)
+			found, err := fetchReferrers(ctx, sess, rf, base.Blobs, s, sbomsOnly)
+			if err != nil {
+				return nil, err
 			}
-			for _, d := range descs {
-				a, ok, err := readReferrer(ctx, base.Blobs, d)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					out = append(out, a)
-				}
-			}
+			out = append(out, found...)
 		}
-		if referrersOnly {
+		if sbomsOnly {
 			continue
 		}
 		for _, kt := range [][2]string{{"signature", sign.SigTag(s)}, {"attestation", sign.AttTag(s)}} {
@@ -230,6 +230,40 @@ func registryAttached(ctx context.Context, ref string, base *resolve.Base, reg *
 				return nil, sess.Explain("resolve", err)
 			}
 			out = append(out, attached{Subject: s, Kind: kind, Digest: desc.Digest, Tag: tag})
+		}
+	}
+	return out, nil
+}
+
+// fetchReferrers reads the referrers of subject s; with sbomsOnly only
+// those listed as SPDX, until the first SBOM of s, at most
+// maxSBOMReferrers of them.
+func fetchReferrers(ctx context.Context, sess *registry.Session, rf remotes.ReferrersFetcher, blobs resolve.BlobSource, s digest.Digest, sbomsOnly bool) ([]attached, error) {
+	var opts []remotes.FetchReferrersOpt
+	if sbomsOnly {
+		opts = append(opts, remotes.WithReferrerArtifactTypes(attest.MediaTypeSPDX))
+	}
+	descs, err := rf.FetchReferrers(ctx, s, opts...)
+	if err != nil && !errdefs.IsNotFound(err) {
+		return nil, sess.Explain("referrers", err)
+	}
+	var out []attached
+	tries := 0
+	for _, d := range descs {
+		if sbomsOnly && (d.ArtifactType != attest.MediaTypeSPDX || tries == maxSBOMReferrers) {
+			continue
+		}
+		tries++
+		a, ok, err := readReferrer(ctx, blobs, d)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		out = append(out, a)
+		if sbomsOnly && a.Kind == "sbom" && a.Subject == s && a.Document != nil {
+			break
 		}
 	}
 	return out, nil

@@ -52,20 +52,35 @@ func baseSBOMs(ctx context.Context, b *spec.Build, base *resolve.Base, reg *regi
 	return out
 }
 
+// Bounds on reading a base's SBOM, which whoever publishes the base
+// controls: the document's size (it is hashed whole), the bytes searched
+// for its documentNamespace (the JSON decoder holds a whole token, so a
+// huge string before the key cost its size in memory), and JSON nesting.
+const (
+	maxBaseSBOM      = 256 << 20
+	maxBaseSBOMScan  = 1 << 20
+	maxBaseSBOMDepth = 256
+)
+
 // readNamespace streams an SPDX JSON document and returns its top-level
 // documentNamespace ("" when it has none) and the SHA-1 of its bytes,
-// without holding the document in memory.
+// without holding the document in memory: the key must come within the
+// first maxBaseSBOMScan bytes (SPDX tools write it near the top), the
+// rest is only hashed.
 func readNamespace(ctx context.Context, blobs resolve.BlobSource, desc ocispec.Descriptor) (string, string, error) {
+	if desc.Size > maxBaseSBOM {
+		return "", "", fmt.Errorf("%d bytes, more than %d", desc.Size, maxBaseSBOM)
+	}
 	rc, err := blobs.Open(ctx, desc)
 	if err != nil {
 		return "", "", err
 	}
 	defer rc.Close()
 	h := sha1.New() //nolint:gosec // defined by SPDX
-	r := io.TeeReader(rc, h)
-	ns, err := topLevelString(json.NewDecoder(r), "documentNamespace")
+	r := io.TeeReader(io.LimitReader(rc, maxBaseSBOM), h)
+	ns, err := topLevelString(json.NewDecoder(io.LimitReader(r, maxBaseSBOMScan)), "documentNamespace")
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("no documentNamespace in its first %d bytes: %w", maxBaseSBOMScan, err)
 	}
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		return "", "", err
@@ -74,12 +89,11 @@ func readNamespace(ctx context.Context, blobs resolve.BlobSource, desc ocispec.D
 }
 
 // topLevelString returns the string value of key in the JSON object dec
-// reads, skipping other values token by token.
+// reads, skipping other values token by token, as soon as it is read.
 func topLevelString(dec *json.Decoder, key string) (string, error) {
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return "", fmt.Errorf("not a JSON object: %v", err)
 	}
-	found := ""
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
@@ -90,14 +104,14 @@ func topLevelString(dec *json.Decoder, key string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			found, _ = v.(string)
-			continue
+			s, _ := v.(string)
+			return s, nil
 		}
 		if err := skipValue(dec); err != nil {
 			return "", err
 		}
 	}
-	return found, nil
+	return "", nil
 }
 
 // skipValue reads one JSON value (scalar, object or array) from dec.
@@ -110,7 +124,9 @@ func skipValue(dec *json.Decoder) error {
 		}
 		switch t {
 		case json.Delim('{'), json.Delim('['):
-			depth++
+			if depth++; depth > maxBaseSBOMDepth {
+				return fmt.Errorf("nested deeper than %d", maxBaseSBOMDepth)
+			}
 		case json.Delim('}'), json.Delim(']'):
 			depth--
 		}
