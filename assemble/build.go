@@ -208,6 +208,9 @@ func (p *platformImage) writeConfig(pb *spec.Build, bi resolve.Image, created ti
 		in.diffIDs = append(in.diffIDs, l.DiffID)
 	}
 	cfg, err := buildConfig(in)
+	if ee := (*envError)(nil); errors.As(err, &ee) {
+		return ee.place(pb)
+	}
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}

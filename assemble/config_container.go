@@ -43,7 +43,11 @@ func patchEnv(cfg object, c spec.Config) error {
 	if err := cfg.get("Env", &env); err != nil {
 		return err
 	}
-	return cfg.set("Env", mergeEnv(env, c.Env))
+	merged, err := mergeEnv(env, c.Env)
+	if err != nil {
+		return err
+	}
+	return cfg.set("Env", merged)
 }
 
 // patchLabels sets and removes labels.

@@ -24,11 +24,18 @@ func isTarget(name string) bool {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// MaxExpanded bounds the bytes of a spec's strings after ${NAME}
+// substitution, all strings together (per pass: Load, then each
+// ForPlatform): 16 MiB. Without it a 1 MiB argument referred to a few
+// thousand times in a 4 MiB spec asked for gigabytes.
+const MaxExpanded = 4 * MaxSpecSize
+
 // expansion is how one string is expanded.
 type expansion struct {
 	vars        map[string]string // values of the names to substitute
 	lenient     bool              // config.env values: unknown ${NAME} stays
 	deferTarget bool              // leave ${TARGET*} for ForPlatform
+	limit       int               // the most bytes the result may hold
 }
 
 // expandResult is the outcome of expanding one string.
@@ -36,6 +43,7 @@ type expandResult struct {
 	out      string
 	deferred bool     // the output still holds ${TARGET*} and $${ escapes
 	problems []string // unknown or malformed references
+	tooLong  bool     // the result would exceed the limit (out is cut short)
 }
 
 // expand substitutes ${NAME} in s. $${ is a literal ${. When the string
@@ -57,6 +65,10 @@ func (x expansion) expand(s string) expandResult {
 		b.WriteString(s[i : i+j])
 		i += j
 		i += x.token(s[i:], &b, &r)
+		if b.Len() > x.limit {
+			r.tooLong = true
+			break
+		}
 	}
 	r.out = b.String()
 	return r
@@ -88,6 +100,9 @@ func (x expansion) token(s string, b *strings.Builder, r *expandResult) int {
 	case !nameRE.MatchString(name):
 		x.problem(r, "invalid reference "+ref+" (write $${ for a literal ${)")
 		b.WriteString(ref)
+	case ok && b.Len()+len(v) > x.limit:
+		r.tooLong = true
+		return len(s) // the caller stops
 	case ok && r.deferred:
 		b.WriteString(strings.ReplaceAll(v, "${", "$${"))
 	case ok:

@@ -22,6 +22,8 @@ type substituter struct {
 	vars   map[string]string
 	target bool // the ForPlatform pass: expand deferred paths only
 	all    bool // with target: expand every path (a Build not from Load)
+	used   int  // bytes of expanded strings so far, at most MaxExpanded
+	full   bool // MaxExpanded was reached (and reported): expand no more
 }
 
 // mergeArgs returns the spec's args overridden and extended by opts,
@@ -146,8 +148,18 @@ func (s *substituter) expandAt(path string, deferred fact, in string, lenient bo
 		}
 		n.clear(path, deferred)
 	}
-	r := expansion{vars: s.vars, lenient: lenient, deferTarget: !s.target}.expand(in)
+	if s.full {
+		return in
+	}
+	r := expansion{vars: s.vars, lenient: lenient, deferTarget: !s.target, limit: MaxExpanded - s.used}.expand(in)
 	pos, _ := n.pos(path)
+	if r.tooLong {
+		s.full = true
+		n.set(path, flagBad)
+		s.errs.add(pos, path, "${NAME} substitution makes the spec's strings longer than %d bytes in all", MaxExpanded)
+		return in
+	}
+	s.used += len(r.out)
 	for _, p := range r.problems {
 		n.set(path, flagBad)
 		if strings.HasPrefix(p, "unknown name") {
