@@ -126,10 +126,8 @@ func writeStacked(ctx context.Context, l spec.Layer, env layerEnv, below, above 
 	}
 	if l, ok := lookupShared(ctx, env, shape, mt, es.sorted); ok {
 		l.Origin = env.Shared.Name()
-		if l.Path != "" { // else left in the cache repository (RemoteShared)
-			_ = cache.store(ctx, key, shape, l)
-			l = cache.adopt(l)
-		}
+		_ = cache.store(ctx, key, shape, l) // a Remote record when left in the cache repository (RemoteShared)
+		l = cache.adopt(l)
 		reportCached(env, label+" (shared)", l)
 		return withOrigin(env, l), nil
 	}
@@ -192,6 +190,9 @@ func layerCacheKeys(es []entry, env layerEnv, mediaType string, sp *spool) (*lay
 		return nil, "", ""
 	}
 	c := &layerCache{c: ycache.New(env.LayerCacheDir), trust: env.Trust}
+	if env.RemoteShared && env.Shared != nil {
+		c.remote = env.Shared
+	}
 	key, shape, ok := c.keys(es, env, mediaType)
 	if !ok {
 		return nil, "", ""

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"os"
 
 	"github.com/opencontainers/go-digest"
@@ -28,6 +29,10 @@ import (
 type layerCache struct {
 	c     *cache.Cache
 	trust *trust.Store
+	// remote is the shared cache whose blobs this build may leave there
+	// (Options.RemoteShared), nil otherwise: only then is a Remote record
+	// a hit.
+	remote SharedCache
 }
 
 // lookup returns the cached layer for key, if its record and blob are there.
@@ -55,7 +60,7 @@ func (c *layerCache) lookupShape(ctx context.Context, shape string, es []entry) 
 		return layerBlob{}, false
 	}
 	r, ok := c.c.Record(cache.ByShape, shape)
-	if !ok || !c.c.Has(r.Desc) {
+	if !ok || (!r.Remote && !c.c.Has(r.Desc)) {
 		return layerBlob{}, false
 	}
 	d, err := diffID(ctx, es)
@@ -83,6 +88,9 @@ func (c *layerCache) layer(ctx context.Context, r cache.Record) (layerBlob, bool
 	if c.c == nil || r.Desc.Digest.Validate() != nil {
 		return layerBlob{}, false
 	}
+	if r.Remote {
+		return c.remoteLayer(ctx, r)
+	}
 	p := c.c.BlobPath(r.Desc.Digest)
 	if !c.trust.Verify(ctx, p, r.Desc) { // trusted by its record, else hashed
 		return layerBlob{}, false
@@ -90,18 +98,34 @@ func (c *layerCache) layer(ctx context.Context, r cache.Record) (layerBlob, bool
 	return layerBlob{Desc: r.Desc, DiffID: r.DiffID, Path: p, Origin: r.Origin}, true
 }
 
+// remoteLayer returns the layer of a Remote record: a hit only for a build
+// that may leave blobs in that record's shared cache, and only while the
+// cache repository still holds the blob (its records may have expired).
+func (c *layerCache) remoteLayer(ctx context.Context, r cache.Record) (layerBlob, bool) {
+	if c.remote == nil || c.remote.Name() != r.Origin || !c.remote.Has(ctx, r.Desc) {
+		return layerBlob{}, false
+	}
+	return layerBlob{Desc: r.Desc, DiffID: r.DiffID, Origin: r.Origin}, true
+}
+
 // store records l under key and shape: its blob goes into the cache first,
-// then each record. Failures only cost a future cache miss, so they are
-// returned for the caller to ignore.
+// then each record; a layer left in its shared cache (no Path) gets Remote
+// records. Failures only cost a future cache miss, so they are returned
+// for the caller to ignore.
 func (c *layerCache) store(ctx context.Context, key, shape string, l layerBlob) error {
 	if c == nil {
 		return nil
 	}
-	if err := c.c.Link(ctx, l.Desc, l.Path); err != nil {
-		return err
+	r := cache.Record{Desc: l.Desc, DiffID: l.DiffID, Origin: l.Origin, Remote: l.Path == ""}
+	if r.Remote && r.Origin == "" {
+		return errors.New("a layer with neither a file nor an origin")
 	}
-	c.trust.Note(c.c.BlobPath(l.Desc.Digest), l.Desc) // a link changes the ctime of every name of the file
-	r := cache.Record{Desc: l.Desc, DiffID: l.DiffID, Origin: l.Origin}
+	if !r.Remote {
+		if err := c.c.Link(ctx, l.Desc, l.Path); err != nil {
+			return err
+		}
+		c.trust.Note(c.c.BlobPath(l.Desc.Digest), l.Desc) // a link changes the ctime of every name of the file
+	}
 	if err := c.c.PutRecord(cache.ByKey, key, r); err != nil {
 		return err
 	}
@@ -113,7 +137,7 @@ func (c *layerCache) store(ctx context.Context, key, shape string, l layerBlob) 
 // with one name less to unlink later keeps the ctime its trust record is
 // taken with (a link count change updates the ctime).
 func (c *layerCache) adopt(l layerBlob) layerBlob {
-	if c == nil || c.c == nil {
+	if c == nil || c.c == nil || l.Path == "" {
 		return l
 	}
 	p := c.c.BlobPath(l.Desc.Digest)

@@ -34,6 +34,10 @@ type SharedCache interface {
 	// Open returns the blob's content; reading it to EOF fails unless it
 	// matches desc's digest and size.
 	Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error)
+	// Has reports whether the shared cache holds the blob desc, as a
+	// layer left there by an earlier build (Options.RemoteShared) must
+	// be to be mounted.
+	Has(ctx context.Context, desc ocispec.Descriptor) bool
 	// Source returns the blob source of a layer taken from the shared
 	// cache and now held, verified, in the local file path: outputs link
 	// the file, a push to the cache's registry mounts the blob.

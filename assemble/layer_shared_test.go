@@ -30,6 +30,7 @@ type fileShared struct {
 	desc   ocispec.Descriptor
 	diffID digest.Digest // what Lookup claims; "" for the fetch tests
 	reads  atomic.Int64
+	gone   bool // Has reports the blob missing
 }
 
 func (f *fileShared) Lookup(context.Context, string, string) (ocispec.Descriptor, digest.Digest, bool) {
@@ -48,6 +49,10 @@ func (f *fileShared) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadCl
 	}
 	f.reads.Add(1)
 	return imageio.Verify(rc, desc)
+}
+
+func (f *fileShared) Has(_ context.Context, desc ocispec.Descriptor) bool {
+	return desc.Digest == f.desc.Digest && !f.gone
 }
 
 func (f *fileShared) Source(ocispec.Descriptor, string) resolve.BlobSource    { return nil }
@@ -309,5 +314,53 @@ func TestSharedRecordFiles(t *testing.T) {
 				t.Errorf("signed %v: files\n %+v\nwant, as written cold,\n %+v", signed, got.Files, made.Files)
 			}
 		}
+	}
+}
+
+// TestSharedLeftRemote: with RemoteShared, a layer under a trusted signed
+// record is not downloaded: it has no local file, its files are recorded,
+// and the next build with the same local cache takes it from a Remote
+// record without asking the shared cache for the record or hashing the
+// sources, while the shared cache holds the blob. A build that needs local
+// blobs, or whose shared cache lost the blob, does not take it.
+func TestSharedLeftRemote(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"tree/a.txt": "alpha\n", "tree/sub/b.txt": "beta\n"})
+	l := spec.Layer{Files: []spec.File{{Src: "tree", Dst: "/srv"}}}
+	cold := testEnv(t, dir)
+	cold.RecordFiles = true
+	made := mustWriteLayer(t, l, cold)
+	fs := &fileShared{path: made.Path, desc: made.Desc, diffID: made.DiffID}
+	cacheDir := t.TempDir()
+	build := func(remote bool) (layerBlob, []string) {
+		t.Helper()
+		var labels []string
+		env := cacheEnv(t, dir, cacheDir, &labels)
+		env.Shared, env.RemoteShared, env.RecordFiles = signedShared{fs}, remote, true
+		return mustWriteLayer(t, l, env), labels
+	}
+	got, labels := build(true)
+	if got.Path != "" || got.Desc.Digest != made.Desc.Digest || fs.reads.Load() != 0 || !reflect.DeepEqual(got.Files, made.Files) {
+		t.Fatalf("left remote: path %q, %s, %d reads, files %v; want no file, %s, no read, the files", got.Path, got.Desc.Digest, fs.reads.Load(), got.Files, made.Desc.Digest)
+	}
+	if got.Origin != "file" || len(labels) != 1 || !strings.Contains(labels[0], "(shared)") {
+		t.Fatalf("origin %q, progress %q: want the shared cache's", got.Origin, labels)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tree/a.txt"), []byte("alpha\n"), 0o644); err != nil { // a new ctime: only the shape matches
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		got, labels = build(true)
+		if got.Path != "" || got.Origin != "file" || len(labels) != 1 || strings.Contains(labels[0], "(shared)") || fs.reads.Load() != 0 {
+			t.Fatalf("rebuild %d: path %q, origin %q, progress %q, %d reads; want the Remote record", i+1, got.Path, got.Origin, labels, fs.reads.Load())
+		}
+	}
+	fs.gone = true
+	if got, labels = build(true); got.Path != "" || !strings.Contains(labels[0], "(shared)") {
+		t.Errorf("blob gone: path %q, progress %q; want the shared record again", got.Path, labels)
+	}
+	fs.gone = false
+	if got, _ = build(false); got.Path == "" || fs.reads.Load() != 1 {
+		t.Errorf("a build that needs local blobs: path %q, %d reads; want it downloaded", got.Path, fs.reads.Load())
 	}
 }

@@ -26,11 +26,13 @@ const (
 // and its DiffID, and where the blob came from when it was taken from a
 // shared cache (the repository, REGISTRY/REPO, a push to that registry can
 // mount it from). Records without an origin (older ones too) are layers
-// built here.
+// built here. A Remote record's blob was left in its origin: the cache
+// holds no copy of it.
 type Record struct {
 	Desc   ocispec.Descriptor `json:"descriptor"`
 	DiffID digest.Digest      `json:"diffID"`
 	Origin string             `json:"origin,omitempty"`
+	Remote bool               `json:"remote,omitempty"`
 }
 
 // recordPath is the file of the record for key.
@@ -62,7 +64,7 @@ func readRecord(p string) (Record, bool) {
 
 // PutRecord files r under key (atomically). Storing a record again marks
 // it as used now, for Prune. Put the blob in place (Link) first, so that no
-// record ever names a missing blob.
+// record ever names a missing blob (a Remote record names none here).
 func (c *Cache) PutRecord(kind RecordKind, key string, r Record) error {
 	if c == nil {
 		return nil

@@ -235,6 +235,17 @@ func (c *Cache) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadClose
 	return imageio.Verify(rc, desc)
 }
 
+// Has reports whether the repository holds the blob desc, with its size
+// (a HEAD request).
+func (c *Cache) Has(ctx context.Context, desc ocispec.Descriptor) bool {
+	sess := c.session(ctx)
+	if sess == nil {
+		return false
+	}
+	_, got, err := sess.Resolver.Resolve(ctx, c.repo.Name()+"@"+desc.Digest.String())
+	return err == nil && got.Digest == desc.Digest && got.Size == desc.Size
+}
+
 // Store queues a layer this build wrote (its blob's descriptor, DiffID
 // and local file); Push sends it.
 func (c *Cache) Store(shape string, desc ocispec.Descriptor, diffID digest.Digest, path string) {

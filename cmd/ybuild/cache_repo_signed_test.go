@@ -160,7 +160,9 @@ func TestCacheKeyErrors(t *testing.T) {
 // TestCacheRepoSignedPushLeavesBlob: a fresh machine whose outputs are
 // pushes, trusting the signer of the records, never downloads the layer:
 // it hashes its sources against the record's DiffID and the push mounts
-// the blob (a rebuild does the same); either image is complete, with the
+// the blob; a rebuild on that machine takes the layer from its local
+// record of the blob left there, without asking for the cache record
+// again; either image is complete, with the
 // cold digests. A trusted record whose DiffID the sources do not have is
 // not used. With a push to another registry or a local output too, the
 // blob is downloaded (and checked against its digest) as before.
@@ -193,6 +195,9 @@ func TestCacheRepoSignedPushLeavesBlob(t *testing.T) {
 		}
 		if n := reg.Counter.Count("GET", "/ci/cache/blobs/"+layer.String()); n != tc.gets {
 			t.Errorf("%s: the layer was downloaded %d times from the cache repository, want %d", tc.name, n, tc.gets)
+		}
+		if n := reg.Counter.Count("GET", "/ci/cache/manifests/"); (n == 0) != (tc.name == "same registry, rebuild") {
+			t.Errorf("%s: %d cache record requests", tc.name, n)
 		}
 		if got := reg.Counter.Mounts() > 0; got != tc.mounts {
 			t.Errorf("%s: blob mounted %v, want %v", tc.name, got, tc.mounts)
