@@ -112,7 +112,12 @@ func pushThroughPatchFault(t *testing.T, fault registrytest.ProxyFault, opts *re
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	img := streamedBuild(t, ctx, w, size)
+	data := make([]byte, size)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	up := afterFault{Uploader: output.Uploader(ctx, []output.Writer{w}, time.Now), t: t, proxy: proxy}
+	img := dataBuild(t, ctx, data, up)
 	if _, err := w.Write(ctx, img); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +129,47 @@ func pushThroughPatchFault(t *testing.T, fault registrytest.ProxyFault, opts *re
 	if _, put := layerUploads(reg, d.Digest); put != d.Size {
 		t.Errorf("the committing PUT sent %d bytes, want the whole layer (%d)", put, d.Size)
 	}
+}
+
+// afterFault is an Uploader whose uploads hold their first write until
+// the proxy's fault has been hit. The stream opens its upload (POST, then
+// the PATCH) in the background, and on a loaded machine the layer writer
+// could spend the stream's whole wait budget before the PATCH reached the
+// proxy: the stream would be dropped for its slow start, the fault never
+// hit, and the test would not test the fault.
+type afterFault struct {
+	assemble.Uploader
+	t     *testing.T
+	proxy *registrytest.Proxy
+}
+
+// Begin begins the upload, held until the fault is hit.
+func (a afterFault) Begin(ctx context.Context) assemble.Upload {
+	u := a.Uploader.Begin(ctx)
+	if u == nil {
+		return nil
+	}
+	return &heldUpload{Upload: u, t: a.t, proxy: a.proxy}
+}
+
+// heldUpload is an upload of afterFault.
+type heldUpload struct {
+	assemble.Upload
+	t     *testing.T
+	proxy *registrytest.Proxy
+	hit   bool
+}
+
+// Write waits (30 s at most) for the fault to be hit, then writes p.
+func (u *heldUpload) Write(p []byte) (int, error) {
+	for deadline := time.Now().Add(30 * time.Second); !u.hit; time.Sleep(time.Millisecond) {
+		u.hit = u.proxy.Hits() > 0
+		if !u.hit && time.Now().After(deadline) {
+			u.t.Error("the stream's request never reached the faulty proxy")
+			u.hit = true
+		}
+	}
+	return u.Upload.Write(p)
 }
 
 // TestStreamedLayerFailedBuild: a layer that fails to write drops its
