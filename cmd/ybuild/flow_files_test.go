@@ -211,6 +211,7 @@ func TestFlowDryRunMount(t *testing.T) {
 // two index.json rewrites racing.
 func TestFlowManySharedLayout(t *testing.T) {
 	root := t.TempDir()
+	t.Chdir(root) // a spec's outputs must be under the working directory (or the spec's)
 	shared := filepath.Join(root, "shared")
 	var files []string
 	for i := range 8 {

@@ -104,6 +104,7 @@ func writeRandom(t *testing.T, path string, n int) {
 // a single spec's build does.
 func TestInterruptManyMetadata(t *testing.T) {
 	root := t.TempDir()
+	t.Chdir(root) // a spec's outputs must be under the working directory (or the spec's)
 	out := filepath.Join(root, "out")
 	spec := "apiVersion: ybuild/v1\nbase: scratch\noutputs: [\"oci:" + out + "/NAME\"]\nfiles:\n  - {src: SRC, dst: /data/}\n"
 	e2eWriteFiles(t, root, map[string]string{

@@ -24,17 +24,18 @@ func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog r
 	if err != nil {
 		return nil, fmt.Errorf("working directory: %w", err)
 	}
-	dests, dir := b.Outputs, b.Dir
+	dests, dir, fromSpec := b.Outputs, b.Dir, true
 	if len(o.outputs) > 0 {
-		dests, dir = o.outputs, cwd
+		dests, dir, fromSpec = o.outputs, cwd, false
 	}
 	pushes := o.registry.pushOutputs(b.Tags)
 	if o.registry.push && len(b.Tags) == 0 {
 		return nil, usageError{errors.New("--push needs tags: set tags in the spec or pass -t")}
 	}
+	checkSpec := fromSpec
 	if len(dests) == 0 && len(pushes) == 0 {
 		def := location.Location{Kind: location.OCI, Path: filepath.Join("build", b.Name)}
-		dests, dir = []string{def.String()}, b.Dir
+		dests, dir, fromSpec, checkSpec = []string{def.String()}, b.Dir, false, true
 	}
 	var out []output.Writer
 	add := func(d, dir string) error {
@@ -47,6 +48,11 @@ func outputWriters(b *spec.Build, o *buildOptions, reg *registry.Options, prog r
 	}
 	for _, d := range dests {
 		if err := add(d, dir); err != nil {
+			return nil, err
+		}
+	}
+	if checkSpec {
+		if err := checkSpecOutputs(b, out, cwd, fromSpec); err != nil {
 			return nil, err
 		}
 	}

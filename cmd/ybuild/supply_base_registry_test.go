@@ -117,3 +117,42 @@ func regPutBlob(t *testing.T, host, repo string, data []byte) {
 	loc.RawQuery = q.Encode()
 	regPut(t, loc.String(), "application/octet-stream", data)
 }
+
+// TestBaseReferrersGarbage: a referrers tag holding garbage costs a
+// build one warning (its SBOM then does not reference the base's) and
+// `ybuild inspect` one error line; one claiming a gigabyte is refused
+// before it is read (containerd's 4 MiB bound) and counts as none.
+// Nothing hangs or panics.
+func TestBaseReferrersGarbage(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	cache := t.TempDir()
+	top := cliOneResult(t, cliBuild(t, "-f", cliSpecDir(t, map[string]string{"build.yaml": cliSpec}), "--cache-dir", cache,
+		"-o", "docker://"+reg.Host+"/base:1"), "docker://"+reg.Host+"/base:1")
+	tagPath := "/v2/base/manifests/" + strings.Replace(top.String(), ":", "-", 1)
+	spec := cliSpecDir(t, map[string]string{"build.yaml": strings.Replace(cliSpec, "base: scratch", "base: docker://"+reg.Host+"/base:1", 1)})
+	for _, tc := range []struct {
+		name  string
+		fault registrytest.Fault
+		fails bool
+	}{
+		{"garbage", registrytest.Fault{Body: []byte("\x00not json{{{"), Header: http.Header{"Content-Type": {ocispec.MediaTypeImageIndex}}}, true},
+		{"huge", registrytest.Fault{Body: []byte("{}"), Header: http.Header{"Content-Type": {ocispec.MediaTypeImageIndex}, "Content-Length": {"1073741824"}}}, false},
+	} {
+		reg.ClearFaults()
+		f := tc.fault
+		f.Method, f.Path, f.Status = http.MethodGet, tagPath, http.StatusOK
+		reg.Inject(f)
+		layout := filepath.Join(t.TempDir(), "app")
+		res := cliRun("build", "-f", spec, "--cache-dir", cache, "--no-cache", "--progress", "quiet", "-o", "oci:"+layout)
+		if res.code != exitOK || strings.Contains(res.stderr, "cannot list its referrers") != tc.fails || strings.Contains(res.stderr, "goroutine") {
+			t.Errorf("%s: build exit %d, want 0 (with a warning: %v):\n%s", tc.name, res.code, tc.fails, res.stderr)
+		}
+		res = cliRun("inspect", "docker://"+reg.Host+"/base:1")
+		if (res.code != exitOK) != tc.fails || strings.Count(strings.TrimSpace(res.stderr), "\n") > 0 {
+			t.Errorf("%s: inspect exit %d, want failing %v with at most one line:\n%s", tc.name, res.code, tc.fails, res.stderr)
+		}
+		if tc.fails {
+			cliCheckStderr(t, res.stderr, "referrers")
+		}
+	}
+}
