@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,7 +63,7 @@ func checkPlatform(s string) (string, error) {
 // "arm64" is refused: containerd would complete it with the host's
 // architecture or operating system, and the host never picks the image.
 func ParsePlatform(s string) (ocispec.Platform, error) {
-	if n := strings.Count(s, "/"); n < 1 || n > 2 {
+	if n := strings.Count(s, "/"); n < 1 || n > 2 || slices.Contains(strings.Split(s, "/"), "") {
 		return ocispec.Platform{}, fmt.Errorf("must be os/arch[/variant] (such as linux/arm64), got %q", s)
 	}
 	p, err := platforms.Parse(s)
