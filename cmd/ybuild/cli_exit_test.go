@@ -95,7 +95,9 @@ var cliExitCases = []cliExitCase{
 		args: func(s, o string) []string { return []string{"-f", s, "--platform", "arm64", "-o", "oci:" + o + "/l"} },
 		want: []string{`--platform: must be os/arch[/variant] (such as linux/arm64), got "arm64"`}},
 	{name: "platform unknown arch", spec: cliSpec, code: exitUsage,
-		args: func(s, o string) []string { return []string{"-f", s, "--platform", "linux/amd46", "-o", "oci:" + o + "/l"} },
+		args: func(s, o string) []string {
+			return []string{"-f", s, "--platform", "linux/amd46", "-o", "oci:" + o + "/l"}
+		},
 		want: []string{`--platform: unknown architecture "amd46" in "linux/amd46"`}},
 	{name: "bad output", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"-f", s, "-o", "bogus:" + o + "/x"} },
