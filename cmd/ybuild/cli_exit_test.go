@@ -77,7 +77,7 @@ var cliExitCases = []cliExitCase{
 		want: []string{`--progress "loud": expected auto, plain or quiet`}},
 	{name: "inspect without DEST", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"inspect"} },
-		want: []string{"accepts 1 arg(s), received 0"}},
+		want: []string{"accepts 1 arg(s), received 0 (usage: ybuild inspect DEST [flags])"}},
 	{name: "bad arg", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"-f", s, "--arg", "VERSION", "-o", "oci:" + o + "/l"} },
 		want: []string{`--arg "VERSION": expected NAME=VALUE`}},

@@ -24,7 +24,7 @@ func newSBOMCmd(stdout io.Writer) *cobra.Command {
 	var platform string
 	reg := &registryFlags{}
 	cmd := &cobra.Command{
-		Use:     "sbom REF",
+		Use:     "sbom DEST",
 		Short:   "Print the SPDX SBOM attached to an image",
 		Example: "  ybuild sbom oci:build/hello\n  ybuild sbom --platform linux/arm64 docker://registry.example.com/app:1",
 		Args:    cobra.ExactArgs(1),
