@@ -48,7 +48,7 @@ func collect(ctx context.Context, l spec.Layer, env layerEnv, sd *specDir, sp *s
 			err = c.fileSpec(i, f, a)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("files[%d]: %w", i, err)
+			return nil, &entryError{index: i, err: err}
 		}
 	}
 	if err := c.whiteouts(l); err != nil {

@@ -2,6 +2,7 @@ package location
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -63,12 +64,24 @@ func lookup(k Kind) (kind, bool) {
 // checkLayoutRef checks the REF of an output layout or OCI archive: a ref
 // name, which may not contain '/' or '@'. A base's REF may also be a digest
 // or @N, which the opener checks against the layout.
+// An output's ref must also follow the OCI grammar of ref names (tools
+// reading the layout may refuse others): "Bad$" or "my tag" is refused.
 func checkLayoutRef(ref string, use Use) error {
-	if use == Output && strings.ContainsAny(ref, "/@") {
+	if use != Output {
+		return nil
+	}
+	if strings.ContainsAny(ref, "/@") {
 		return fmt.Errorf("the ref after the path may not contain '/' or '@', got %q", ref)
+	}
+	if ref != "" && !refName.MatchString(ref) {
+		return fmt.Errorf("the ref after the path must be letters and digits joined by -, ., _, : or + (an OCI ref name), got %q", ref)
 	}
 	return nil
 }
+
+// refName is the OCI image layout grammar of a ref name component
+// (annotations.md), without the '/' and '@' an output ref may not hold.
+var refName = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:[-._:+]|--)[A-Za-z0-9]+)*$`)
 
 // checkArchiveName checks the NAME:TAG of a docker archive: an image
 // reference without a digest; a base may also name an entry by @N.

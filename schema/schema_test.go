@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -82,6 +83,87 @@ func nodeValue(n *yaml.Node) any {
 	return n.Value
 }
 
+// fromYAMLTyped turns a YAML document into JSON values the way editors
+// (yaml-language-server) see it before checking a schema: YAML 1.2 numbers
+// and booleans are numbers and booleans, not text.
+func fromYAMLTyped(data []byte) (any, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return typedValue(doc.Content[0]), nil
+}
+
+// typedValue converts one node, typing its scalars.
+func typedValue(n *yaml.Node) any {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = typedValue(n.Content[i+1])
+		}
+		return m
+	case yaml.SequenceNode:
+		l := []any{}
+		for _, c := range n.Content {
+			l = append(l, typedValue(c))
+		}
+		return l
+	}
+	switch n.ShortTag() {
+	case "!!int":
+		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
+			return i
+		}
+	case "!!float":
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return f
+		}
+	}
+	return nodeValue(n)
+}
+
+// TestEditorTypedScalars checks the schema as an editor applies it, with
+// YAML's number and boolean types: a scalar the spec reads as text
+// (args: {VERSION: 1.2}, ports: [8080], labels: {enabled: true}, the
+// documented limits: {maxEntries: 3000000}) must not be flagged, and what
+// the spec refuses still is. Every such value was flagged "expected
+// string".
+func TestEditorTypedScalars(t *testing.T) {
+	s := compile(t)
+	head := "apiVersion: ybuild/v1\nbase: scratch\n"
+	for _, tc := range []struct {
+		doc string
+		ok  bool
+	}{
+		{"args: {VERSION: 1.2}\n", true},
+		{"config: {ports: [8080, \"53/udp\"], user: 1000, labels: {traefik.enable: true}, env: {PORT: 8080, DEBUG: null}}\n", true},
+		{"config: {cmd: [sleep, 10], entrypoint: 1}\n", true},
+		{"files: [{src: a.tgz, dst: /opt/, extract: true, limits: {maxSize: 16GiB, maxEntries: 3000000}}]\n", true},
+		{"files: [{content: 42, dst: /n, mode: 0755}]\nannotations: {x: 1}\ntags: [\"app:1\"]\n", true},
+		{"files: [{src: a, dst: /a, owner: 1000}]\n", false}, // owner is "uid:gid"
+		{"files: [{dst: /d, dir: yes}]\n", false},            // YAML 1.2: "yes" is text
+		{"compression: 1\n", false},
+		{"format: true\n", false},
+		{"config: {env: {A: [1]}}\n", false},
+		{"config: {ports: {a: 1}}\n", false},
+	} {
+		v, err := fromYAMLTyped([]byte(head + tc.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(v); (err == nil) != tc.ok {
+			t.Errorf("%q: valid = %v, want %v (%v)", tc.doc, err == nil, tc.ok, err)
+		}
+	}
+}
+
 // TestExamplesValidate validates every example spec against the schema; it
 // fails when it finds none, so that it cannot pass by checking nothing.
 func TestExamplesValidate(t *testing.T) {
@@ -101,12 +183,14 @@ func TestExamplesValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := fromYAML(data)
-			if err != nil {
-				t.Fatalf("%s: not valid YAML: %v", f, err)
-			}
-			if err := s.Validate(v); err != nil {
-				t.Errorf("%s: %v", f, err)
+			for _, read := range []func([]byte) (any, error){fromYAML, fromYAMLTyped} {
+				v, err := read(data)
+				if err != nil {
+					t.Fatalf("%s: not valid YAML: %v", f, err)
+				}
+				if err := s.Validate(v); err != nil {
+					t.Errorf("%s: %v", f, err)
+				}
 			}
 		})
 	}

@@ -195,12 +195,23 @@ func (d *decoder) nullableMap(path string, n *yaml.Node, v reflect.Value) {
 }
 
 // structure decodes a mapping into a struct, field by yaml name.
+// An unknown field close to a known one that the mapping lacks ("dest" for
+// dst) marks that field bad: the typo is the one error reported, not also
+// "dst: required".
 func (d *decoder) structure(path string, n *yaml.Node, v reflect.Value) {
 	fields := fieldsOf(v.Type())
-	for _, p := range d.pairs(path, n) {
+	pairs := d.pairs(path, n)
+	written := make(map[string]bool, len(pairs))
+	for _, p := range pairs {
+		written[p.key] = true
+	}
+	for _, p := range pairs {
 		f, ok := fields.byName[p.key]
 		if !ok {
 			d.fail(p.keyNode, path, "unknown field %q%s", p.key, suggest(p.key, fields.names))
+			if meant := closest(p.key, fields.names); meant != "" && !written[meant] {
+				d.notes.set(joinPath(path, meant), flagBad)
+			}
 			continue
 		}
 		d.decode(joinPath(path, p.key), p.val, v.FieldByIndex(f))

@@ -137,6 +137,15 @@ func keyPath(path, key string) string {
 // suggest returns `; did you mean "x"?` for the known name closest to name,
 // or "" when none is close.
 func suggest(name string, known []string) string {
+	best := closest(name, known)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// closest returns the known name closest to name, or "" when none is close.
+func closest(name string, known []string) string {
 	if len(name) > 64 {
 		return ""
 	}
@@ -146,10 +155,7 @@ func suggest(name string, known []string) string {
 			best, bestDist = k, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return best
 }
 
 // distance is the Levenshtein edit distance between a and b.

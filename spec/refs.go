@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ybuild/ybuild/location"
 )
@@ -48,17 +50,33 @@ func checkPlatform(s string) (string, error) {
 	if n := strings.Count(s, "/"); n < 1 || n > 2 {
 		return "", fmt.Errorf("must be os/arch[/variant] or \"all\", got %q", s)
 	}
-	p, err := platforms.Parse(s)
+	p, err := ParsePlatform(s)
 	if err != nil {
-		return "", fmt.Errorf("invalid platform %q", s)
-	}
-	if !knownOS[p.OS] {
-		return "", fmt.Errorf("unknown operating system %q in %q", p.OS, s)
-	}
-	if !knownArch[p.Architecture] {
-		return "", fmt.Errorf("unknown architecture %q in %q", p.Architecture, s)
+		return "", err
 	}
 	return platforms.Format(p), nil
+}
+
+// ParsePlatform parses a platform as the spec's platforms list takes it,
+// os/arch[/variant] with a known operating system and architecture, and
+// returns it normalised (linux/aarch64 is linux/arm64). A bare "linux" or
+// "arm64" is refused: containerd would complete it with the host's
+// architecture or operating system, and the host never picks the image.
+func ParsePlatform(s string) (ocispec.Platform, error) {
+	if n := strings.Count(s, "/"); n < 1 || n > 2 || slices.Contains(strings.Split(s, "/"), "") {
+		return ocispec.Platform{}, fmt.Errorf("must be os/arch[/variant] (such as linux/arm64), got %q", s)
+	}
+	p, err := platforms.Parse(s)
+	if err != nil {
+		return ocispec.Platform{}, fmt.Errorf("invalid platform %q", s)
+	}
+	if !knownOS[p.OS] {
+		return ocispec.Platform{}, fmt.Errorf("unknown operating system %q in %q", p.OS, s)
+	}
+	if !knownArch[p.Architecture] {
+		return ocispec.Platform{}, fmt.Errorf("unknown architecture %q in %q", p.Architecture, s)
+	}
+	return p, nil
 }
 
 // knownOS and knownArch are the values containerd's platforms package

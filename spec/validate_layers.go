@@ -61,8 +61,13 @@ func (v *validator) duplicate(fp string, f File, seen map[string]string) {
 	seen[clean] = fp
 }
 
-// file checks one entry.
+// file checks one entry. An entry that failed to decode and holds nothing
+// (a scalar where a mapping belongs) was reported once: what it lacks is
+// not reported again.
 func (v *validator) file(fp string, f File) {
+	if v.skip(fp) && f.Dst == "" && f.Src == "" && f.Content == nil && f.Symlink == "" && !f.Dir {
+		return
+	}
 	v.kind(fp, f)
 	if v.required(fp+".dst", f.Dst) {
 		v.check(fp+".dst", f.Dst, checkAbs)

@@ -242,7 +242,7 @@ func assembleImage(ctx context.Context, r *specResult, o *buildOptions, env *bui
 		Dir: b.Dir, Platforms: plats, AllPlatforms: all, Registry: env.reg, CacheDir: o.registry.cache(), Progress: env.prog, Trust: o.trust,
 	})
 	if err != nil {
-		return lockedBaseError(r.pin, r.file, err) // resolve names the base
+		return lockedBaseError(r.pin, r.file, placeBaseError(b, o.platforms, err)) // resolve names the base
 	}
 	r.base = base
 	if err := checkPinned(r.pin, r.file, base); err != nil {

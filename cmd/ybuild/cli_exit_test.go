@@ -77,7 +77,7 @@ var cliExitCases = []cliExitCase{
 		want: []string{`--progress "loud": expected auto, plain or quiet`}},
 	{name: "inspect without DEST", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"inspect"} },
-		want: []string{"accepts 1 arg(s), received 0"}},
+		want: []string{"accepts 1 arg(s), received 0 (usage: ybuild inspect DEST [flags])"}},
 	{name: "bad arg", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"-f", s, "--arg", "VERSION", "-o", "oci:" + o + "/l"} },
 		want: []string{`--arg "VERSION": expected NAME=VALUE`}},
@@ -85,7 +85,20 @@ var cliExitCases = []cliExitCase{
 		args: func(s, o string) []string {
 			return []string{"-f", s, "--platform", "linux/amd64/v1/x", "-o", "oci:" + o + "/l"}
 		},
-		want: []string{`platform "linux/amd64/v1/x"`}},
+		want: []string{`--platform: must be os/arch[/variant] (such as linux/arm64), got "linux/amd64/v1/x"`}},
+	// containerd would complete a bare OS or architecture with the host's:
+	// refused, as in the spec's platforms, so the host never picks the image.
+	{name: "platform without arch", spec: cliSpec, code: exitUsage,
+		args: func(s, o string) []string { return []string{"-f", s, "--platform", "linux", "-o", "oci:" + o + "/l"} },
+		want: []string{`--platform: must be os/arch[/variant] (such as linux/arm64), got "linux"`}},
+	{name: "platform without os", spec: cliSpec, code: exitUsage,
+		args: func(s, o string) []string { return []string{"-f", s, "--platform", "arm64", "-o", "oci:" + o + "/l"} },
+		want: []string{`--platform: must be os/arch[/variant] (such as linux/arm64), got "arm64"`}},
+	{name: "platform unknown arch", spec: cliSpec, code: exitUsage,
+		args: func(s, o string) []string {
+			return []string{"-f", s, "--platform", "linux/amd46", "-o", "oci:" + o + "/l"}
+		},
+		want: []string{`--platform: unknown architecture "amd46" in "linux/amd46"`}},
 	{name: "bad output", spec: cliSpec, code: exitUsage,
 		args: func(s, o string) []string { return []string{"-f", s, "-o", "bogus:" + o + "/x"} },
 		want: []string{`"bogus:`, "invalid output"}},

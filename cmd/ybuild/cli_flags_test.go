@@ -68,6 +68,28 @@ func TestRegistryFlagsRetriesConcurrency(t *testing.T) {
 	}
 }
 
+// TestCountFlags checks that the counting flags refuse a negative or
+// non-numeric value with a message that says what they take, not strconv's
+// ("strconv.ParseUint: parsing \"-1\": invalid syntax"); --jobs -3 was
+// accepted as the default.
+func TestCountFlags(t *testing.T) {
+	for _, tc := range []struct{ flag, value, want string }{
+		{"--retries", "-1", `invalid argument "-1" for "--retries" flag: expected a whole number, 0 or more, got "-1"`},
+		{"--concurrency", "two", `invalid argument "two" for "--concurrency" flag: expected a whole number, 0 or more, got "two"`},
+		{"--jobs", "-3", `invalid argument "-3" for "--jobs" flag: expected a whole number, 0 or more, got "-3"`},
+		{"--jobs", "99999999999", `invalid argument "99999999999" for "--jobs" flag: must be at most 2147483647`},
+	} {
+		r := cliRun("build", tc.flag, tc.value, "-f", "/nonexistent/build.yaml")
+		if r.code != exitUsage {
+			t.Errorf("%s %s: exit %d, want 2", tc.flag, tc.value, r.code)
+		}
+		cliCheckStderr(t, r.stderr, tc.want)
+		if strings.Contains(r.stderr, "strconv") {
+			t.Errorf("%s %s: stderr %q names strconv", tc.flag, tc.value, r.stderr)
+		}
+	}
+}
+
 // TestExitCodeArgs checks that argument errors exit 2 because cobra's
 // checks are marked as usage errors, not because of their wording: a
 // build failure that happens to read like cobra still exits 1.

@@ -168,8 +168,21 @@ func TestCLISupplyIndex(t *testing.T) {
 			t.Errorf("ybuild sbom --platform linux/arm64: exit %d, %d bytes; want the arm64 SBOM (%d bytes)\n%s", res.code, len(res.stdout), len(sbom), res.stderr)
 		}
 	}
-	if res := cliRun("sbom", "oci:"+layout); res.code != exitUsage || !strings.Contains(res.stderr, "--platform") {
-		t.Errorf("ybuild sbom of an index without --platform: exit %d, stderr %q", res.code, res.stderr)
+	// The messages name the image's platforms as os/arch, never as Go
+	// structs; --platform takes what the spec's platforms take.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sbom", "oci:" + layout}, "the image has 2 platforms (linux/amd64, linux/arm64): pass --platform"},
+		{[]string{"sbom", "--platform", "linux/s390x", "oci:" + layout}, "no linux/s390x image (it has linux/amd64, linux/arm64)"},
+		{[]string{"sbom", "--platform", "arm64", "oci:" + layout}, `--platform: must be os/arch[/variant] (such as linux/arm64), got "arm64"`},
+	} {
+		res := cliRun(tc.args...)
+		if res.code != exitUsage {
+			t.Errorf("ybuild %s: exit %d, want 2", strings.Join(tc.args, " "), res.code)
+		}
+		cliCheckStderr(t, res.stderr, tc.want)
 	}
 }
 

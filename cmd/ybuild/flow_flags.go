@@ -15,7 +15,7 @@ type flowOptions struct {
 	dryRun       bool
 	metadataFile string
 	depfile      string
-	jobs         int
+	jobs         count
 	// assembleOnly builds into a temporary directory and writes no
 	// output (verify and diff).
 	assembleOnly bool
@@ -27,7 +27,7 @@ func addFlowFlags(fs *pflag.FlagSet, o *flowOptions) {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "resolve and compute every layer, print what would be written or pushed, write nothing")
 	fs.StringVar(&o.metadataFile, "metadata-file", "", "write a JSON document describing the build (outputs, digests, layers, base) to FILE")
 	fs.StringVar(&o.depfile, "depfile", "", "write a Makefile dependency file (target: spec lockfile sources...) to FILE")
-	fs.IntVar(&o.jobs, "jobs", 0, "how many specs to build at once when several are given (default: the number of CPUs, at most 4)")
+	fs.Var(&o.jobs, "jobs", "how many specs to build at once when several are given; 0 for the default: the number of CPUs, at most 4")
 }
 
 // specFiles returns the specs to build: -f (repeatable) and the arguments;

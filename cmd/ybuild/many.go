@@ -24,7 +24,7 @@ func runMany(ctx context.Context, o *buildOptions, files []string, env *buildEnv
 	if len(o.outputs) > 0 || o.registry.push && len(o.tags) > 0 {
 		return usageError{fmt.Errorf("-o and --push with -t name one image: with %d specs, set outputs and tags in each spec", len(files))}
 	}
-	jobs := o.flow.jobs
+	jobs := int(o.flow.jobs)
 	if jobs <= 0 {
 		jobs = min(runtime.GOMAXPROCS(0), maxDefaultJobs)
 	}

@@ -26,11 +26,20 @@ func selectPlatforms(b *spec.Build, flags []string) ([]ocispec.Platform, bool, e
 			}
 			return nil, true, nil
 		}
-		p, err := platforms.Parse(n)
+		p, err := spec.ParsePlatform(n)
 		if err != nil {
-			return nil, false, usageError{fmt.Errorf("platform %q: %w", n, err)}
+			return nil, false, usageError{fmt.Errorf("--platform: %w", err)}
 		}
 		out = append(out, platforms.Normalize(p))
 	}
 	return out, false, nil
+}
+
+// platformNames lists platforms for messages: "linux/amd64, linux/arm64".
+func platformNames(ps []ocispec.Platform) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = platforms.Format(p)
+	}
+	return strings.Join(names, ", ")
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -21,8 +24,8 @@ type registryFlags struct {
 	cacheDir string
 	authFile string
 	offline  bool
-	retries  uint
-	uploads  uint
+	retries  count
+	uploads  count
 	idle     idleTimeout
 }
 
@@ -35,7 +38,8 @@ func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "blob cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
 	fs.StringVar(&f.authFile, "authfile", "", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
 	fs.BoolVar(&f.offline, "offline", false, "use only the blob cache; never contact a registry")
-	fs.UintVar(&f.retries, "retries", 4, "retries of a registry request that failed transiently (429, 5xx, broken connection); 0 for none")
+	f.retries = 4
+	fs.Var(&f.retries, "retries", "retries of a registry request that failed transiently (429, 5xx, broken connection); 0 for none")
 	f.idle = idleTimeout(registry.DefaultIdleTimeout)
 	fs.Var(&f.idle, "registry-idle-timeout", "fail a registry transfer after this long without a byte sent or received (it is then retried or resumed); 0 for no limit")
 }
@@ -43,7 +47,8 @@ func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 // addPushFlags registers the flags that only pushing uses.
 func addPushFlags(fs *pflag.FlagSet, f *registryFlags) {
 	fs.BoolVar(&f.push, "push", false, "push to every tag of the spec")
-	fs.UintVar(&f.uploads, "concurrency", 4, "blob uploads (and layers streamed while compressed) in parallel when pushing; 0 for the default")
+	f.uploads = 4
+	fs.Var(&f.uploads, "concurrency", "blob uploads (and layers streamed while compressed) in parallel when pushing; 0 for the default")
 }
 
 // options builds the registry options from the flags and the environment:
@@ -67,6 +72,29 @@ func (f *registryFlags) options() *registry.Options {
 		IdleTimeout: f.idle.option(),
 	}
 }
+
+// count is the value of a flag that counts (--retries, --concurrency,
+// --jobs): a whole number, 0 or more.
+type count uint
+
+// String returns the number.
+func (c *count) String() string { return strconv.FormatUint(uint64(*c), 10) }
+
+// Set parses a whole number, with a message that says so (not strconv's).
+func (c *count) Set(s string) error {
+	v, err := strconv.ParseUint(s, 10, 31)
+	if errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("must be at most %d, got %s", math.MaxInt32, s)
+	}
+	if err != nil {
+		return fmt.Errorf("expected a whole number, 0 or more, got %q", s)
+	}
+	*c = count(v)
+	return nil
+}
+
+// Type names the value in the help.
+func (c *count) Type() string { return "uint" }
 
 // idleTimeout is the value of --registry-idle-timeout: a duration, not
 // negative.

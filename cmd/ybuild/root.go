@@ -102,7 +102,7 @@ func markUsage(cmd *cobra.Command) {
 	if check := cmd.Args; check != nil {
 		cmd.Args = func(c *cobra.Command, args []string) error {
 			if err := check(c, args); err != nil {
-				return usageError{err}
+				return usageError{fmt.Errorf("%w (usage: %s)", err, c.UseLine())}
 			}
 			return nil
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ybuild/ybuild/registry"
 	"github.com/ybuild/ybuild/resolve"
+	"github.com/ybuild/ybuild/spec"
 )
 
 // errNoSBOM is returned when an image carries no SBOM.
@@ -23,7 +24,7 @@ func newSBOMCmd(stdout io.Writer) *cobra.Command {
 	var platform string
 	reg := &registryFlags{}
 	cmd := &cobra.Command{
-		Use:     "sbom REF",
+		Use:     "sbom DEST",
 		Short:   "Print the SPDX SBOM attached to an image",
 		Example: "  ybuild sbom oci:build/hello\n  ybuild sbom --platform linux/arm64 docker://registry.example.com/app:1",
 		Args:    cobra.ExactArgs(1),
@@ -79,11 +80,11 @@ func pickManifest(base *resolve.Base, platform string) (digest.Digest, error) {
 		if len(base.Images) == 1 {
 			return base.Images[0].Desc.Digest, nil
 		}
-		return "", usageError{fmt.Errorf("the image has %d platforms (%s): pass --platform", len(base.Images), basePlatforms(base))}
+		return "", usageError{fmt.Errorf("the image has %d platforms (%s): pass --platform", len(base.Images), platformNames(basePlatforms(base)))}
 	}
-	p, err := platforms.Parse(platform)
+	p, err := spec.ParsePlatform(platform)
 	if err != nil {
-		return "", usageError{fmt.Errorf("--platform %q: %w", platform, err)}
+		return "", usageError{fmt.Errorf("--platform: %w", err)}
 	}
 	match := platforms.OnlyStrict(p)
 	for _, im := range base.Images {
@@ -91,7 +92,7 @@ func pickManifest(base *resolve.Base, platform string) (digest.Digest, error) {
 			return im.Desc.Digest, nil
 		}
 	}
-	return "", usageError{fmt.Errorf("no %s image (it has %s)", platform, basePlatforms(base))}
+	return "", usageError{fmt.Errorf("no %s image (it has %s)", platform, platformNames(basePlatforms(base)))}
 }
 
 // subjectsOf lists the top-level digest and each platform manifest's.

@@ -41,6 +41,10 @@ func Schema(specDir string) ([]byte, error) {
 	if p, ok := s.Properties.Get("apiVersion"); ok {
 		p.Const = spec.APIVersion
 	}
+	for _, d := range s.Definitions {
+		scalarText(d)
+	}
+	scalarText(s)
 	out, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode schema: %w", err)
@@ -96,5 +100,41 @@ func modeSchema(p *jsonschema.Schema) {
 	p.OneOf = []*jsonschema.Schema{
 		{Type: "string", Pattern: modePattern},
 		{Type: "integer", Minimum: "0", Maximum: "7777"},
+	}
+}
+
+// scalarTypes are the JSON types of a YAML scalar the spec reads as text.
+var scalarTypes = []string{"string", "number", "boolean"}
+
+// scalarText lets every free-text string of s (and of the schemas inside
+// it) also be a number or a boolean. The spec reads a scalar's text
+// whatever YAML would type it (args: {VERSION: 1.2} is "1.2", labels:
+// {enabled: true} is "true", ports: [8080] is "8080"), while editors
+// (yaml-language-server) type it as YAML 1.2 does and would flag a
+// "string" property given 1.2. Strings with a pattern, an enum or a
+// constant keep their type: no number or boolean matches them.
+func scalarText(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if s.Type == "string" && s.Pattern == "" && len(s.Enum) == 0 && s.Const == nil {
+		s.Type = ""
+		if s.Extras == nil {
+			s.Extras = map[string]any{}
+		}
+		s.Extras["type"] = scalarTypes
+	}
+	if s.Properties != nil {
+		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+			scalarText(pair.Value)
+		}
+	}
+	scalarText(s.Items)
+	scalarText(s.AdditionalProperties)
+	for _, c := range s.OneOf {
+		scalarText(c)
+	}
+	for _, c := range s.AnyOf {
+		scalarText(c)
 	}
 }
