@@ -119,6 +119,11 @@ func e2eID() string {
 
 // e2eUnpack runs `umoci unpack --image DIR:REF` (as root owners are kept)
 // and returns the bundle directory; its rootfs is bundle/rootfs.
+//
+// umoci runs under umask 022 whatever the test runner's: it makes the
+// rootfs directory itself (an image has no entry for /) with 0755 minus
+// the umask, and under umask 077 or 027 the images' user 1000 could not
+// even reach /bin/busybox ("stat /bin/busybox: permission denied").
 func e2eUnpack(t *testing.T, layoutDir, ref string) string {
 	t.Helper()
 	umoci := e2e.Require(t, "umoci")
@@ -126,7 +131,7 @@ func e2eUnpack(t *testing.T, layoutDir, ref string) string {
 		t.Skip("e2e: umoci unpack keeps owners only as root; run the tests as root")
 	}
 	bundle := filepath.Join(t.TempDir(), "bundle")
-	e2e.Run(t, umoci, "unpack", "--image", layoutDir+":"+ref, bundle)
+	e2e.Run(t, "sh", "-c", `umask 022 && exec "$0" "$@"`, umoci, "unpack", "--image", layoutDir+":"+ref, bundle)
 	return bundle
 }
 

@@ -47,6 +47,7 @@ func TestFlowDepfileSpecialNames(t *testing.T) {
 	}
 	for _, changed := range []string{"", "g/[ab]", "~root"} {
 		if changed != "" {
+			flowTick(t, dir)
 			cliMust(t, os.WriteFile(filepath.Join(dir, changed), []byte("changed"), 0o644))
 			if n := builds(); n != 1 {
 				t.Fatalf("after changing %q, make ran ybuild %d times, want 1:\n%s", changed, n, dep)

@@ -45,6 +45,38 @@ func flowMake(t *testing.T, dir string, args ...string) string {
 	return string(out)
 }
 
+// flowTick waits until a file written now gets a later mtime than every
+// file under dir. Make remakes a target only when a prerequisite is newer;
+// where the kernel stamps files from a coarse clock (a tick of 4 or 10 ms
+// before Linux 6.13), a source changed within a tick of make writing its
+// target gets the target's very mtime, and make rightly does nothing.
+func flowTick(t *testing.T, dir string) {
+	t.Helper()
+	var newest time.Time
+	cliMust(t, filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err == nil && fi.ModTime().After(newest) {
+			newest = fi.ModTime()
+		}
+		return err
+	}))
+	probe := filepath.Join(t.TempDir(), "tick")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		cliMust(t, os.WriteFile(probe, nil, 0o644))
+		fi, err := os.Stat(probe)
+		cliMust(t, err)
+		if fi.ModTime().After(newest) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the file-system clock did not pass %v in 10 s", newest)
+		}
+	}
+}
+
 // flowBuilt lists the services make built, from the commands it echoed.
 func flowBuilt(out string) []string {
 	var built []string
@@ -86,6 +118,7 @@ func TestFlowMakeExample(t *testing.T) {
 		t.Fatalf("second make built %v, want nothing", got)
 	}
 	touch := func(p, content string) {
+		flowTick(t, dir)
 		cliMust(t, os.WriteFile(filepath.Join(dir, p), []byte(content), 0o644))
 	}
 	touch("services/web/site/index.html", "<h1>changed</h1>\n")
@@ -99,6 +132,7 @@ func TestFlowMakeExample(t *testing.T) {
 	if got := flowBuilt(flowMake(t, dir)); strings.Join(got, ",") != "api" {
 		t.Fatalf("after adding a file to api's source directory, make built %v, want api only", got)
 	}
+	flowTick(t, dir)
 	cliMust(t, os.Remove(filepath.Join(dir, "services/api/src/extra.conf")))
 	if got := flowBuilt(flowMake(t, dir)); strings.Join(got, ",") != "api" {
 		t.Fatalf("after deleting a source, make built %v, want api only", got)
@@ -161,6 +195,7 @@ func TestFlowDepfileOddNames(t *testing.T) {
 	// file (make remakes a missing one); one change proves it is watched.
 	for _, changed := range []string{"", "src/i%j"} {
 		if changed != "" {
+			flowTick(t, dir)
 			cliMust(t, os.WriteFile(filepath.Join(dir, changed), []byte("changed"), 0o644))
 			if n := builds(); n != 1 {
 				t.Fatalf("after changing %q, make ran ybuild %d times, want 1:\n%s", changed, n, mustRead(t, filepath.Join(dir, "out.d")))
@@ -170,6 +205,7 @@ func TestFlowDepfileOddNames(t *testing.T) {
 			t.Fatalf("make after %q ran ybuild %d times, want 0:\n%s", changed, n, mustRead(t, filepath.Join(dir, "out.d")))
 		}
 	}
+	flowTick(t, dir)
 	cliMust(t, os.Remove(filepath.Join(dir, "src/g:h")))
 	if n := builds(); n != 1 {
 		t.Fatalf("after deleting src/g:h, make ran ybuild %d times, want 1", n)
