@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/base64"
 	"errors"
+	"regexp"
 	"strings"
 )
 
@@ -27,18 +28,27 @@ func (r *redacted) Is(target error) bool { return errors.Is(r.err, target) }
 // As finds target in the original error's chain.
 func (r *redacted) As(target any) bool { return errors.As(r.err, target) }
 
+// urlQuery is the query of a URL in a message. Registries redirect blob
+// downloads to storage URLs signed in their query (X-Amz-Signature,
+// X-Goog-Signature, sig=…, token=…): whoever holds one can read the blob
+// until it expires, and Go's client errors quote the URL whole.
+var urlQuery = regexp.MustCompile(`(?i)(https?://[^\s"'?]*)\?[^\s"']*`)
+
 // scrub returns err, or a redacted copy when its message contains a
-// secret the session handed out: a registry (or a proxy, or a token
-// server) that echoes the password or token it was sent does not get it
+// secret the session handed out, or a URL's query: a registry (or a
+// proxy, or a token server) that echoes the password or token it was
+// sent, or a failed request to a signed storage URL, does not get it
 // printed.
 func (c *credentials) scrub(err error) error {
-	if c == nil || err == nil {
+	if err == nil {
 		return err
 	}
 	msg := err.Error()
-	out := msg
-	for _, s := range c.forms() {
-		out = strings.ReplaceAll(out, s, "[REDACTED]")
+	out := urlQuery.ReplaceAllString(msg, "${1}?[REDACTED]")
+	if c != nil {
+		for _, s := range c.forms() {
+			out = strings.ReplaceAll(out, s, "[REDACTED]")
+		}
 	}
 	if out == msg {
 		return err

@@ -41,6 +41,9 @@ func runMany(ctx context.Context, o *buildOptions, files []string, env *buildEnv
 	if err := checkDepTarget(o, specs, env); err != nil {
 		return err
 	}
+	if err := checkSameArchive(o, rs, env); err != nil {
+		return err
+	}
 	sem := make(chan struct{}, jobs)
 	var wg sync.WaitGroup
 	for i, f := range files {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/ybuild/ybuild/internal/inputerr"
+	"github.com/ybuild/ybuild/location"
 	"github.com/ybuild/ybuild/output"
 	"github.com/ybuild/ybuild/spec"
 )
@@ -67,4 +68,34 @@ func realPath(p string) string {
 func within(p, root string) bool {
 	rel, err := filepath.Rel(root, p)
 	return err == nil && filepath.IsLocal(rel) || rel == "."
+}
+
+// checkSameArchive refuses, before anything is built, two specs of one
+// call that write the same archive file: the one written last replaced
+// the other, while stdout and the metadata file reported both. The same
+// spec given twice writes the same image and is fine. (Specs that write
+// one OCI layout each add their ref to it.)
+func checkSameArchive(o *buildOptions, rs []*specResult, env *buildEnv) error {
+	seen := map[string]string{} // archive (real path) → spec file (absolute)
+	for _, r := range rs {
+		ws, err := outputWriters(r.spec, o, env.reg, env.prog)
+		if err != nil {
+			continue // the build reports it
+		}
+		file, _ := filepath.Abs(r.file)
+		for _, w := range ws {
+			h := w.Holds()
+			l, err := location.Parse(h.Dest, location.Output)
+			if h.Path == "" || err != nil || l.Kind != location.OCIArchive && l.Kind != location.DockerArchive {
+				continue
+			}
+			p, _ := filepath.Abs(h.Path)
+			p = realPath(p)
+			if prev, ok := seen[p]; ok && prev != file {
+				return usageError{fmt.Errorf("%s and %s both write the archive %s: the one written last would replace the other", prev, file, p)}
+			}
+			seen[p] = file
+		}
+	}
+	return nil
 }

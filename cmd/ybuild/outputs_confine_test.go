@@ -67,3 +67,27 @@ func TestSpecOutputsConfined(t *testing.T) {
 		}
 	}
 }
+
+// TestManySpecsSameArchive: two specs of one call that write the same
+// archive are refused (exit 2) before anything is built; the archive
+// written last silently replaced the other while both were reported
+// written. The same spec given twice still builds.
+func TestManySpecsSameArchive(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	spec := "apiVersion: ybuild/v1\nname: NAME\nbase: scratch\noutputs: [\"oci-archive:../out.tar\"]\nfiles:\n  - {content: \"NAME\\n\", dst: /n}\n"
+	e2eWriteFiles(t, root, map[string]string{
+		"a/build.yaml": strings.ReplaceAll(spec, "NAME", "a"), "b/build.yaml": strings.ReplaceAll(spec, "NAME", "b"),
+	})
+	res := cliRun("build", "a/build.yaml", "b/build.yaml", "--progress", "quiet", "--no-cache")
+	if res.code != exitUsage {
+		t.Fatalf("exit %d, want 2:\n%s", res.code, res.stderr)
+	}
+	cliCheckStderr(t, res.stderr, "a/build.yaml and ", "b/build.yaml both write the archive")
+	if _, err := os.Stat(filepath.Join(root, "out.tar")); !os.IsNotExist(err) {
+		t.Errorf("out.tar was written: %v", err)
+	}
+	if res := cliRun("build", "a/build.yaml", "a/build.yaml", "--progress", "quiet", "--no-cache"); res.code != exitOK {
+		t.Errorf("the same spec twice: exit %d\n%s", res.code, res.stderr)
+	}
+}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ybuild/ybuild/internal/registrytest"
 )
 
 // TestProvenanceRemoteNoSecret: the provenance statement names the
@@ -49,6 +52,33 @@ func TestProvenanceRemoteNoSecret(t *testing.T) {
 		}
 		if want != "" && !strings.Contains(all.String(), `"uri":"`+want+`"`) && !strings.Contains(all.String(), `"uri": "`+want+`"`) {
 			t.Errorf("origin %q: the provenance does not name %s", remote, want)
+		}
+	}
+}
+
+// TestSignedURLNotPrinted: a registry redirects a blob to a storage URL
+// signed in its query; when that request fails, Go's error quotes the URL
+// whole, and the signature (a credential to read the blob until it
+// expires) was printed and written into --metadata-file. The query is
+// now redacted; the host is still named.
+func TestSignedURLNotPrinted(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	cache := t.TempDir()
+	cliOneResult(t, cliBuild(t, "-f", cliSpecDir(t, map[string]string{"build.yaml": cliSpec}), "--cache-dir", cache,
+		"-o", "docker://"+reg.Host+"/base:1"), "docker://"+reg.Host+"/base:1")
+	reg.Inject(registrytest.Fault{Method: http.MethodGet, Path: "/blobs/", Status: http.StatusTemporaryRedirect,
+		Header: http.Header{"Location": {"http://127.0.0.1:1/bucket/blob?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=SECRETSIG"}}})
+	spec := cliSpecDir(t, map[string]string{"build.yaml": strings.Replace(cliSpec, "base: scratch", "base: docker://"+reg.Host+"/base:1", 1)})
+	meta := filepath.Join(t.TempDir(), "meta.json")
+	res := cliRun("build", "-f", spec, "--cache-dir", t.TempDir(), "--no-cache", "--retries", "0", "--progress", "quiet",
+		"--metadata-file", meta, "-o", "oci:"+filepath.Join(t.TempDir(), "x"))
+	if res.code != exitBuild {
+		t.Fatalf("exit %d, want 1:\n%s", res.code, res.stderr)
+	}
+	cliCheckStderr(t, res.stderr, "127.0.0.1:1/bucket/blob")
+	for what, text := range map[string]string{"stderr": res.stderr, "metadata": mustRead(t, meta)} {
+		if strings.Contains(text, "SECRETSIG") || strings.Contains(text, "AKIAEXAMPLE") {
+			t.Errorf("%s holds the signed URL's query:\n%s", what, text)
 		}
 	}
 }
