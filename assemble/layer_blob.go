@@ -51,11 +51,8 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 		}
 	}()
 	add, end := progress(env, label, es)
-	var rec *fileRecorder
-	if env.RecordFiles {
-		rec = newFileRecorder()
-		defer rec.close() // on failure: stops the hasher
-	}
+	rec := recorderFor(env)
+	defer rec.close() // on failure: stops the hasher
 	if err := writeRecorded(ctx, bw.tw, es, add, rec); err != nil {
 		return layerBlob{}, err
 	}
@@ -67,10 +64,7 @@ func writeBlob(ctx context.Context, es []entry, env layerEnv, mediaType, label s
 			Digest: digest.NewDigest(digest.SHA256, bw.blobHash)},
 		DiffID: digest.NewDigest(digest.SHA256, bw.diffHash),
 	}
-	if rec != nil {
-		rec.close()
-		out.Files, out.Recorded = rec.files, true
-	}
+	out.Files, out.Recorded = rec.result(), rec != nil
 	out.Path = filepath.Join(dir, out.Desc.Digest.Encoded())
 	if err := place(bw.tmp.Name(), out.Path); err != nil {
 		return layerBlob{}, err

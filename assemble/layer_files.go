@@ -158,10 +158,28 @@ func (r *fileRecorder) finish(e *entry) {
 	}
 }
 
+// recorderFor returns a new recorder when env records files
+// (Options.RecordFiles), else nil, which records nothing.
+func recorderFor(env layerEnv) *fileRecorder {
+	if !env.RecordFiles {
+		return nil
+	}
+	return newFileRecorder()
+}
+
+// result closes r and returns the files it recorded; nil for a nil r.
+func (r *fileRecorder) result() []File {
+	if r == nil {
+		return nil
+	}
+	r.close()
+	return r.files
+}
+
 // close sends the last batch and waits until every file is recorded. It
-// may be called more than once.
+// may be called more than once, and on a nil recorder.
 func (r *fileRecorder) close() {
-	if r.closed {
+	if r == nil || r.closed {
 		return
 	}
 	r.closed = true

@@ -176,11 +176,8 @@ func fetchShared(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wan
 func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, want digest.Digest, es []entry, tmp io.Writer) ([]File, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var rec *fileRecorder
-	if env.RecordFiles {
-		rec = newFileRecorder()
-		defer rec.close() // on failure: stops the hasher
-	}
+	rec := recorderFor(env)
+	defer rec.close() // on failure: stops the hasher
 	var err error
 	var tarDone <-chan digest.Digest
 	var stopped <-chan struct{}
@@ -200,11 +197,10 @@ func fetchChecked(ctx context.Context, env layerEnv, desc ocispec.Descriptor, wa
 	if got := <-tarDone; err == nil && got != want {
 		err = fmt.Errorf("DiffID %s, want %s", got, want)
 	}
-	if err != nil || rec == nil {
+	if err != nil {
 		return nil, err
 	}
-	rec.close()
-	return rec.files, nil
+	return rec.result(), nil
 }
 
 // signedRecord reports whether the shared cache's record of desc and want
@@ -219,21 +215,14 @@ func signedRecord(env layerEnv, desc ocispec.Descriptor, want digest.Digest) boo
 // outputs are pushes does with a layer under a trusted signed record,
 // which it leaves in the cache repository.
 func checkSigned(ctx context.Context, env layerEnv, want digest.Digest, es []entry) ([]File, error) {
-	var rec *fileRecorder
-	if env.RecordFiles {
-		rec = newFileRecorder()
-		defer rec.close()
-	}
+	rec := recorderFor(env)
+	defer rec.close()
 	tarDone, stopped := tarHash(ctx, es, io.Discard, rec, func(err error) error { return err })
 	<-stopped
 	if got := <-tarDone; got != want {
 		return nil, fmt.Errorf("DiffID %q, want %s", got, want)
 	}
-	if rec == nil {
-		return nil, nil
-	}
-	rec.close()
-	return rec.files, nil
+	return rec.result(), nil
 }
 
 // fetchSigned copies the blob desc into tmp, checking its digest and size
