@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -131,8 +132,18 @@ func (r *Registry) startStorage(t testing.TB, next http.Handler) http.Handler {
 }
 
 // serve serves h on ln (with TLS when tlsCfg is set) until the test ends.
+// The end closes every connection and then waits (at most handlerDrain)
+// for the handlers still running: one still writing an upload's state
+// into the storage directory made the test's TempDir cleanup fail with
+// "directory not empty".
 func serve(t testing.TB, ln net.Listener, h http.Handler, tlsCfg *tls.Config) {
-	srv := &http.Server{Handler: h, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
+	var running atomic.Int64 // not a WaitGroup: a request may start while the cleanup waits
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		running.Add(1)
+		defer running.Add(-1)
+		h.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: counted, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: log.New(io.Discard, "", 0)}
 	go func() {
 		if tlsCfg != nil {
@@ -141,8 +152,16 @@ func serve(t testing.TB, ln net.Listener, h http.Handler, tlsCfg *tls.Config) {
 		}
 		_ = srv.Serve(ln)
 	}()
-	t.Cleanup(func() { _ = srv.Close() })
+	t.Cleanup(func() {
+		_ = srv.Close()
+		for end := time.Now().Add(handlerDrain); running.Load() > 0 && time.Now().Before(end); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
 }
+
+// handlerDrain bounds the wait for a stopped server's running handlers.
+const handlerDrain = 10 * time.Second
 
 // config returns the registry configuration for opts.
 func config(t testing.TB, dir string, opts Options, base string) *configuration.Configuration {
