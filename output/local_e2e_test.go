@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,7 +163,7 @@ func TestDockerArchiveE2E(t *testing.T) {
 		// Not e2e.Try: t.Context() is already cancelled when cleanups run.
 		t.Cleanup(func() {
 			args := append([]string{"rmi", "-f"}, names...)
-			if out, err := exec.Command(podman, args...).CombinedOutput(); err != nil {
+			if out, err := e2e.Output(podman, args...); err != nil {
 				t.Logf("podman rmi: %v\n%s", err, out)
 			}
 		})

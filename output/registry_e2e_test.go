@@ -2,7 +2,6 @@ package output_test
 
 import (
 	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -37,7 +36,7 @@ func TestPushE2E(t *testing.T) {
 	}
 
 	e2e.Run(t, podman, "pull", "--tls-verify=false", ref)
-	t.Cleanup(func() { _ = exec.Command(podman, "rmi", "-f", ref).Run() })
+	t.Cleanup(func() { _, _ = e2e.Output(podman, "rmi", "-f", ref) })
 	got := e2e.Run(t, podman, "run", "--rm", "--runtime", "runc",
 		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--network", "none",
 		ref, "/bin/cat", "/hello.txt")

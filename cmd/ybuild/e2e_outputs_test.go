@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -144,5 +143,5 @@ func TestE2EPodmanLoad(t *testing.T) {
 // e2ePodmanRmi removes an image from podman's store, if present.
 func e2ePodmanRmi(t *testing.T, podman, image string) {
 	t.Helper()
-	_ = exec.Command(podman, "rmi", "--force", image).Run()
+	_, _ = e2e.Output(podman, "rmi", "--force", image)
 }

@@ -12,11 +12,15 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ybuild/ybuild/internal/filelock"
 )
 
 // EnvVar is the environment variable that makes missing tools a failure
@@ -57,6 +61,7 @@ func Run(t testing.TB, name string, args ...string) string {
 func Try(t testing.TB, name string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
+	defer lockTool(t.Context(), name)()
 	cmd := exec.CommandContext(t.Context(), name, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -64,6 +69,29 @@ func Try(t testing.TB, name string, args ...string) (string, error) {
 			name, strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
 	return stdout.String(), nil
+}
+
+// Output runs name with args, outside any test's context, and returns its
+// combined output: for cleanups, which run once t.Context() is cancelled.
+func Output(name string, args ...string) ([]byte, error) {
+	defer lockTool(context.Background(), name)()
+	return exec.Command(name, args...).CombinedOutput()
+}
+
+// lockTool holds, for a podman command, a lock that every test process
+// takes around its podman commands, and returns its release. The test
+// packages run in parallel and share podman's image store: one package's
+// `podman rmi` while another's `podman pull` or `load` reused a layer it
+// removed failed the pull with "layer not known".
+func lockTool(ctx context.Context, name string) func() {
+	if filepath.Base(name) != "podman" {
+		return func() {}
+	}
+	l, err := filelock.Acquire(ctx, filepath.Join(os.TempDir(), "ybuild-e2e-podman.lock"))
+	if err != nil {
+		return func() {}
+	}
+	return func() { _ = l.Release() }
 }
 
 // PodmanRunFlags returns the flags `podman run` needs in the sandbox:
