@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,5 +124,28 @@ func TestExitCodeSentinels(t *testing.T) {
 		if got := exitCode(fmt.Errorf("context: %w", err)); got != exitBuild {
 			t.Errorf("exitCode(%v) = %d, want 1", err, got)
 		}
+	}
+}
+
+// TestAuthFileMissing checks that --authfile naming nothing is refused
+// before anything is built (exit 2), as a mistyped path: it was skipped like
+// an absent default file, and the push failed later as "unauthorized".
+func TestAuthFileMissing(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "auth.json")
+	for _, args := range [][]string{
+		{"build", "--authfile", missing, "-f", "/nonexistent/build.yaml"},
+		{"inspect", "--authfile", missing, "oci:/nonexistent"},
+	} {
+		r := cliRun(args...)
+		if r.code != exitUsage {
+			t.Errorf("ybuild %s: exit %d, want 2", strings.Join(args, " "), r.code)
+		}
+		cliCheckStderr(t, r.stderr, `invalid argument "`+missing+`" for "--authfile" flag: no such file: `+missing)
+	}
+	f := &registryFlags{}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	addRegistryFlags(fs, f)
+	if err := fs.Parse([]string{"--authfile", ""}); err != nil || f.authFile != "" {
+		t.Errorf("--authfile \"\": %v, %q; want no error (no file)", err, f.authFile)
 	}
 }
