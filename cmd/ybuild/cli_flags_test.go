@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -147,5 +148,29 @@ func TestAuthFileMissing(t *testing.T) {
 	addRegistryFlags(fs, f)
 	if err := fs.Parse([]string{"--authfile", ""}); err != nil || f.authFile != "" {
 		t.Errorf("--authfile \"\": %v, %q; want no error (no file)", err, f.authFile)
+	}
+}
+
+// TestHostsDirChecked checks that --hosts-dir must name a directory: a
+// mistyped one configured no mirror and no TLS, silently.
+func TestHostsDirChecked(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "hosts.toml")
+	cliMust(t, os.WriteFile(file, nil, 0o644))
+	for path, want := range map[string]string{
+		filepath.Join(dir, "nope"): "no such directory: " + filepath.Join(dir, "nope"),
+		file:                       "not a directory: " + file,
+	} {
+		r := cliRun("inspect", "--hosts-dir", path, "oci:/nonexistent")
+		if r.code != exitUsage {
+			t.Errorf("--hosts-dir %s: exit %d, want 2", path, r.code)
+		}
+		cliCheckStderr(t, r.stderr, `for "--hosts-dir" flag: `+want)
+	}
+	f := &registryFlags{}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	addRegistryFlags(fs, f)
+	if err := fs.Parse([]string{"--hosts-dir", dir}); err != nil || f.hostsDir != dir {
+		t.Errorf("--hosts-dir %s: %v, %q", dir, err, f.hostsDir)
 	}
 }

@@ -35,7 +35,7 @@ type registryFlags struct {
 func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 	fs.StringArrayVar(&f.insecure, "insecure-registry", nil, "registry HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)")
 	fs.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of extra CAs to trust for registries (repeatable)")
-	fs.StringVar(&f.hostsDir, "hosts-dir", "", "containerd hosts directory (HOST[:PORT]/hosts.toml) for mirrors and per-host TLS")
+	fs.Var((*hostsDirFlag)(&f.hostsDir), "hosts-dir", "containerd hosts directory (HOST[:PORT]/hosts.toml) for mirrors and per-host TLS")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "blob cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
 	fs.Var((*authFileFlag)(&f.authFile), "authfile", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
 	fs.BoolVar(&f.offline, "offline", false, "use only the blob cache; never contact a registry")
@@ -116,6 +116,31 @@ func (a *authFileFlag) Set(s string) error {
 
 // Type names the value in the help.
 func (a *authFileFlag) Type() string { return "string" }
+
+// hostsDirFlag is the value of --hosts-dir: a directory that exists (a
+// mistyped one would otherwise configure nothing, silently).
+type hostsDirFlag string
+
+// String returns the path.
+func (h *hostsDirFlag) String() string { return string(*h) }
+
+// Set refuses a path that is not a directory.
+func (h *hostsDirFlag) Set(s string) error {
+	if s != "" {
+		fi, err := os.Stat(s)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no such directory: %s", s)
+		}
+		if err == nil && !fi.IsDir() {
+			return fmt.Errorf("not a directory: %s", s)
+		}
+	}
+	*h = hostsDirFlag(s)
+	return nil
+}
+
+// Type names the value in the help.
+func (h *hostsDirFlag) Type() string { return "string" }
 
 // idleTimeout is the value of --registry-idle-timeout: a duration, not
 // negative.
