@@ -59,7 +59,7 @@ func Parse(data []byte, file, dir string, opts LoadOptions) (*Build, error) {
 		return nil, d.overflow
 	}
 	b.notes = d.notes
-	b.meta = &meta{}
+	b.meta = &meta{refs: map[string]bool{}}
 	b.meta.vars = mergeArgs(b, opts, e)
 	(&substituter{b: b, errs: e, vars: b.meta.vars}).value("", reflect.ValueOf(b).Elem(), false)
 	b.applyDefaults()

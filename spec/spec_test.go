@@ -71,6 +71,27 @@ func TestSubstitution(t *testing.T) {
 	}
 }
 
+// TestRefers checks that Load records the names the spec refers to, in
+// values, keys and strings that wait for a platform, so that cmd can tell an
+// --arg that changes nothing.
+func TestRefers(t *testing.T) {
+	doc := "apiVersion: ybuild/v1\nbase: scratch\nargs: {A: a, UNUSED: u}\n" +
+		"files:\n  - {content: \"${A}-${TARGETARCH}\", dst: \"/${B}/x\"}\n" +
+		"annotations: {\"${K}\": v}\nconfig: {env: {E: \"${C}$HOME\"}}\n"
+	b, err := Parse([]byte(doc), "r.yaml", "", LoadOptions{Args: map[string]string{"B": "b", "C": "c", "K": "k", "VERSON": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"A": true, "B": true, "C": true, "K": true, "UNUSED": false, "VERSON": false, "TARGETARCH": false, "HOME": false} {
+		if got := b.Refers(name); got != want {
+			t.Errorf("Refers(%s) = %v, want %v", name, got, want)
+		}
+	}
+	if c, err := b.ForPlatform(ocispec.Platform{OS: "linux", Architecture: "arm64"}); err != nil || !c.Refers("A") || c.Refers("TARGETARCH") {
+		t.Errorf("ForPlatform: %v; its copy must keep what Load recorded", err)
+	}
+}
+
 func TestForPlatform(t *testing.T) {
 	b := mustLoad(t, LoadOptions{})
 	c, err := b.ForPlatform(ocispec.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"})

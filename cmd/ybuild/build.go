@@ -86,6 +86,7 @@ func runBuild(ctx context.Context, o *buildOptions, files []string, stdout, stde
 	if err != nil {
 		return err // bad input: nothing built, no metadata file
 	}
+	warnUnusedArgs(stderr, []*spec.Build{b}, o.args)
 	r, err := buildSpec(ctx, o, files[0], b, env)
 	defer r.close()
 	r.err = err

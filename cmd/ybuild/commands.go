@@ -11,6 +11,7 @@ import (
 
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/schema"
+	"github.com/ybuild/ybuild/spec"
 )
 
 // newValidateCmd checks specs without building them.
@@ -26,14 +27,20 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 				specs = append(files, specs...)
 			}
 			var errs []error
+			var good []*spec.Build
 			for _, file := range specs {
-				if err := validateSpec(file, args); err != nil {
+				b, err := validateSpec(file, args)
+				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
+				good = append(good, b)
 				if _, err := fmt.Fprintf(stdout, "%s: ok\n", file); err != nil {
 					return err
 				}
+			}
+			if len(errs) == 0 {
+				warnUnusedArgs(cmd.ErrOrStderr(), good, args)
 			}
 			return errors.Join(errs...)
 		},
@@ -45,24 +52,24 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 
 // validateSpec loads one spec and checks it for each platform it builds,
 // sources included.
-func validateSpec(file string, args []string) error {
+func validateSpec(file string, args []string) (*spec.Build, error) {
 	b, err := loadSpec(file, args)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	plats, _, err := selectPlatforms(b, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(plats) == 0 {
 		plats = append(plats, resolve.DefaultPlatform)
 	}
 	for _, p := range plats {
 		if _, err := b.ForPlatform(p); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return b, nil
 }
 
 // newSchemaCmd prints the JSON Schema of build.yaml.
