@@ -225,3 +225,17 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestLoadDirectoryHint checks that -f DIR, a directory holding a
+// build.yaml, says which file was likely meant; a directory without one
+// gets no hint.
+func TestLoadDirectoryHint(t *testing.T) {
+	_, err := Load("testdata/good", LoadOptions{})
+	want := "testdata/good: cannot read spec: not a regular file (a directory); did you mean testdata/good/build.yaml?"
+	if !errors.Is(err, ErrInvalid) || err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+	if _, err := Load("testdata", LoadOptions{}); err == nil || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("err = %v, want no hint", err)
+	}
+}
