@@ -172,7 +172,7 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 	if err != nil {
 		return r, err
 	}
-	if r.pin, err = applyLock(b, file, o.flow.locked, plats, all, env.stderr); err != nil {
+	if r.pin, err = applyLock(b, file, o.flow.locked, plats, all, len(o.platforms) > 0, env.stderr); err != nil {
 		return r, err
 	}
 	var writers []output.Writer
