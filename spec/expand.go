@@ -43,6 +43,7 @@ type expandResult struct {
 	out      string
 	deferred bool     // the output still holds ${TARGET*} and $${ escapes
 	problems []string // unknown or malformed references
+	refs     []string // the names whose values were substituted
 	tooLong  bool     // the result would exceed the limit (out is cut short)
 }
 
@@ -105,8 +106,10 @@ func (x expansion) token(s string, b *strings.Builder, r *expandResult) int {
 		return len(s) // the caller stops
 	case ok && r.deferred:
 		b.WriteString(strings.ReplaceAll(v, "${", "$${"))
+		r.refs = append(r.refs, name)
 	case ok:
 		b.WriteString(v)
+		r.refs = append(r.refs, name)
 	case isTarget(name) && x.deferTarget:
 		b.WriteString(ref)
 	default:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -30,6 +31,9 @@ func Load(path string, opts LoadOptions) (*Build, error) {
 		msg := "cannot read spec: " + err.Error()
 		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 			msg = "cannot read spec: " + pe.Err.Error()
+		}
+		if in := filepath.Join(path, "build.yaml"); isRegular(in) {
+			msg += "; did you mean " + in + "?" // -f DIR
 		}
 		return nil, &Error{File: path, Msg: msg, Err: err}
 	}
@@ -59,7 +63,7 @@ func Parse(data []byte, file, dir string, opts LoadOptions) (*Build, error) {
 		return nil, d.overflow
 	}
 	b.notes = d.notes
-	b.meta = &meta{}
+	b.meta = &meta{refs: map[string]bool{}}
 	b.meta.vars = mergeArgs(b, opts, e)
 	(&substituter{b: b, errs: e, vars: b.meta.vars}).value("", reflect.ValueOf(b).Elem(), false)
 	b.applyDefaults()
@@ -128,4 +132,10 @@ func trimYAML(s string) string {
 		return s[6:]
 	}
 	return s
+}
+
+// isRegular reports whether path is a regular file (following symlinks).
+func isRegular(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -71,6 +71,27 @@ func TestSubstitution(t *testing.T) {
 	}
 }
 
+// TestRefers checks that Load records the names the spec refers to, in
+// values, keys and strings that wait for a platform, so that cmd can tell an
+// --arg that changes nothing.
+func TestRefers(t *testing.T) {
+	doc := "apiVersion: ybuild/v1\nbase: scratch\nargs: {A: a, UNUSED: u}\n" +
+		"files:\n  - {content: \"${A}-${TARGETARCH}\", dst: \"/${B}/x\"}\n" +
+		"annotations: {\"${K}\": v}\nconfig: {env: {E: \"${C}$HOME\"}}\n"
+	b, err := Parse([]byte(doc), "r.yaml", "", LoadOptions{Args: map[string]string{"B": "b", "C": "c", "K": "k", "VERSON": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"A": true, "B": true, "C": true, "K": true, "UNUSED": false, "VERSON": false, "TARGETARCH": false, "HOME": false} {
+		if got := b.Refers(name); got != want {
+			t.Errorf("Refers(%s) = %v, want %v", name, got, want)
+		}
+	}
+	if c, err := b.ForPlatform(ocispec.Platform{OS: "linux", Architecture: "arm64"}); err != nil || !c.Refers("A") || c.Refers("TARGETARCH") {
+		t.Errorf("ForPlatform: %v; its copy must keep what Load recorded", err)
+	}
+}
+
 func TestForPlatform(t *testing.T) {
 	b := mustLoad(t, LoadOptions{})
 	c, err := b.ForPlatform(ocispec.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"})
@@ -202,5 +223,19 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load("testdata/nope.yaml", LoadOptions{})
 	if !errors.Is(err, ErrInvalid) || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestLoadDirectoryHint checks that -f DIR, a directory holding a
+// build.yaml, says which file was likely meant; a directory without one
+// gets no hint.
+func TestLoadDirectoryHint(t *testing.T) {
+	_, err := Load("testdata/good", LoadOptions{})
+	want := "testdata/good: cannot read spec: not a regular file (a directory); did you mean testdata/good/build.yaml?"
+	if !errors.Is(err, ErrInvalid) || err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+	if _, err := Load("testdata", LoadOptions{}); err == nil || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("err = %v, want no hint", err)
 	}
 }

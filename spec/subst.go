@@ -13,6 +13,23 @@ import (
 type meta struct {
 	vars   map[string]string // args merged with LoadOptions.Args
 	folded string            // "layers[N]" that top-level files: became, or ""
+	refs   map[string]bool   // the names of vars the spec refers to (set by Load only)
+}
+
+// CloseRef returns the name the spec refers to that is closest to name (a
+// likely meaning of a mistyped --arg), or "".
+func (b *Build) CloseRef(name string) string {
+	if b.meta == nil {
+		return ""
+	}
+	return closest(name, slices.Sorted(maps.Keys(b.meta.refs)))
+}
+
+// Refers reports whether the spec refers to ${name} anywhere, so that the
+// caller can tell an --arg that changes nothing (a typo of a name, say).
+// TARGET* names are not counted.
+func (b *Build) Refers(name string) bool {
+	return b.meta != nil && b.meta.refs[name]
 }
 
 // substituter expands ${NAME} in every string of a Build.
@@ -160,6 +177,11 @@ func (s *substituter) expandAt(path string, deferred fact, in string, lenient bo
 		return in
 	}
 	s.used += len(r.out)
+	if !s.target {
+		for _, name := range r.refs {
+			s.b.meta.refs[name] = true
+		}
+	}
 	for _, p := range r.problems {
 		n.set(path, flagBad)
 		if strings.HasPrefix(p, "unknown name") {

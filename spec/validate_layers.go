@@ -10,11 +10,13 @@ import (
 )
 
 // layer checks layer i: its attributes, entries, deletes and replaces, and
-// that no two entries write the same dst.
+// that no two entries write the same dst. A layer that failed to decode (a
+// scalar where a mapping belongs, an unknown field) was reported: it is not
+// also reported empty.
 func (v *validator) layer(i int) {
 	l := v.b.Layers[i]
 	lp := indexPath("layers", i)
-	if len(l.Files) == 0 && len(l.Delete) == 0 && len(l.Replace) == 0 && !v.skip(lp+".files") {
+	if len(l.Files) == 0 && len(l.Delete) == 0 && len(l.Replace) == 0 && !v.skip(lp+".files") && !v.skip(lp) {
 		v.fail(lp, "empty layer: give it files, delete or replace")
 	}
 	v.attrs(lp, l.Attrs)

@@ -86,6 +86,7 @@ func runBuild(ctx context.Context, o *buildOptions, files []string, stdout, stde
 	if err != nil {
 		return err // bad input: nothing built, no metadata file
 	}
+	warnUnusedArgs(stderr, []*spec.Build{b}, o.args)
 	r, err := buildSpec(ctx, o, files[0], b, env)
 	defer r.close()
 	r.err = err
@@ -171,7 +172,7 @@ func buildSpec(ctx context.Context, o *buildOptions, file string, b *spec.Build,
 	if err != nil {
 		return r, err
 	}
-	if r.pin, err = applyLock(b, file, o.flow.locked, plats, all, env.stderr); err != nil {
+	if r.pin, err = applyLock(b, file, o.flow.locked, plats, all, len(o.platforms) > 0, env.stderr); err != nil {
 		return r, err
 	}
 	var writers []output.Writer

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,7 +73,33 @@ func newCachePruneCmd(stdout io.Writer) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&dir, "cache-dir", "", "the cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
-	fs.DurationVar(&olderThan, "older-than", defaultPruneAge, "remove entries not used for this long (Go duration: 168h, 90m)")
+	olderThan = defaultPruneAge
+	fs.Var((*ageFlag)(&olderThan), "older-than", "remove entries not used for this long (Go duration: 168h, 90m)")
 	fs.BoolVar(&all, "all", false, "remove everything")
 	return cmd
 }
+
+// ageFlag is the value of --older-than: a Go duration, with a message that
+// says so (and that a day is written 24h).
+type ageFlag time.Duration
+
+// String returns the duration.
+func (a *ageFlag) String() string { return time.Duration(*a).String() }
+
+// Set parses a Go duration.
+func (a *ageFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err == nil {
+		*a = ageFlag(d)
+		return nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 {
+			return fmt.Errorf("expected a Go duration such as 168h or 90m, got %q: Go durations have no day unit, write %dh", s, 24*n)
+		}
+	}
+	return fmt.Errorf("expected a Go duration such as 168h or 90m, got %q", s)
+}
+
+// Type names the value in the help.
+func (a *ageFlag) Type() string { return "duration" }

@@ -47,6 +47,26 @@ func TestCLIValidate(t *testing.T) {
 	}
 }
 
+// TestCLIValidateSeveral checks `ybuild validate` with several specs, as
+// arguments (like build) or repeated -f: one "FILE: ok" line per good spec,
+// every problem of the others, exit 2 when any is bad. It took one -f only,
+// and refused arguments ("unknown command").
+func TestCLIValidateSeveral(t *testing.T) {
+	t.Parallel()
+	good := cliSpecDir(t, map[string]string{"build.yaml": cliSpec})
+	bad := cliSpecDir(t, map[string]string{"build.yaml": cliBadSpec})
+	missing := filepath.Join(t.TempDir(), "build.yaml")
+	r := cliRun("validate", good, bad, missing)
+	if r.code != exitUsage || r.stdout != good+": ok\n" {
+		t.Errorf("validate GOOD BAD MISSING: exit %d, stdout %q; want 2 and %q", r.code, r.stdout, good+": ok\n")
+	}
+	cliCheckStderr(t, r.stderr, bad+`:8:39: layers[0].files[0]: unknown field "bogus"`, bad+":9:31: layers[0].files[1].dst", missing+": cannot read spec")
+	r = cliRun("validate", "-f", good, "-f", good)
+	if r.code != exitOK || r.stdout != good+": ok\n"+good+": ok\n" || r.stderr != "" {
+		t.Errorf("validate -f GOOD -f GOOD: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestCLISchema checks that `ybuild schema` prints a JSON Schema whose
 // properties include apiVersion (const ybuild/v1) and that requires
 // apiVersion and base.

@@ -107,6 +107,19 @@ var cliExitCases = []cliExitCase{
 			return []string{"-f", s, "-o", "oci:" + o + "/layout", "-o", "docker-archive:" + o + "/x.tar"}
 		},
 		want: []string{"docker-archive:", "a docker archive holds one platform, the build has 2 (linux/amd64, linux/arm64)"}},
+	// Only OCI layouts share a path (each ref lands): an archive written
+	// twice, or over a layout, kept only the last one, yet both were
+	// reported written.
+	{name: "two outputs one file", spec: cliSpec, code: exitUsage,
+		args: func(s, o string) []string {
+			return []string{"-f", s, "-o", "oci-archive:" + o + "/x.tar", "-o", "docker-archive:" + o + "/./x.tar"}
+		},
+		want: []string{"docker-archive:OUT/./x.tar: invalid output: oci-archive:OUT/x.tar also writes OUT/x.tar; give each output its own path"}},
+	{name: "archive over a layout", spec: cliSpec, code: exitUsage,
+		args: func(s, o string) []string {
+			return []string{"-f", s, "-o", "oci:" + o + "/l:v1", "-o", "oci:" + o + "/l:v2", "-o", "oci-archive:" + o + "/l"}
+		},
+		want: []string{"oci-archive:OUT/l: invalid output: oci:OUT/l:v1 also writes OUT/l"}},
 	{name: "output parent is a file", spec: cliSpec, code: exitBuild,
 		args:  func(s, o string) []string { return []string{"-f", s, "-o", "oci-archive:" + o + "/x.tar"} },
 		want:  []string{"write oci-archive:", "not a directory"},
@@ -145,7 +158,7 @@ func TestCLIExitCodes(t *testing.T) {
 			}
 			var want []string
 			for _, w := range tc.want {
-				want = append(want, strings.ReplaceAll(w, "SPEC", spec))
+				want = append(want, strings.ReplaceAll(strings.ReplaceAll(w, "SPEC", spec), "OUT", out))
 			}
 			cliCheckStderr(t, r.stderr, want...)
 			treetest.Same(t, "after a failed build", before, treetest.Snapshot(t, root))

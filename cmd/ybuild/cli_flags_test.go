@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,5 +125,52 @@ func TestExitCodeSentinels(t *testing.T) {
 		if got := exitCode(fmt.Errorf("context: %w", err)); got != exitBuild {
 			t.Errorf("exitCode(%v) = %d, want 1", err, got)
 		}
+	}
+}
+
+// TestAuthFileMissing checks that --authfile naming nothing is refused
+// before anything is built (exit 2), as a mistyped path: it was skipped like
+// an absent default file, and the push failed later as "unauthorized".
+func TestAuthFileMissing(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "auth.json")
+	for _, args := range [][]string{
+		{"build", "--authfile", missing, "-f", "/nonexistent/build.yaml"},
+		{"inspect", "--authfile", missing, "oci:/nonexistent"},
+	} {
+		r := cliRun(args...)
+		if r.code != exitUsage {
+			t.Errorf("ybuild %s: exit %d, want 2", strings.Join(args, " "), r.code)
+		}
+		cliCheckStderr(t, r.stderr, `invalid argument "`+missing+`" for "--authfile" flag: no such file: `+missing)
+	}
+	f := &registryFlags{}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	addRegistryFlags(fs, f)
+	if err := fs.Parse([]string{"--authfile", ""}); err != nil || f.authFile != "" {
+		t.Errorf("--authfile \"\": %v, %q; want no error (no file)", err, f.authFile)
+	}
+}
+
+// TestHostsDirChecked checks that --hosts-dir must name a directory: a
+// mistyped one configured no mirror and no TLS, silently.
+func TestHostsDirChecked(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "hosts.toml")
+	cliMust(t, os.WriteFile(file, nil, 0o644))
+	for path, want := range map[string]string{
+		filepath.Join(dir, "nope"): "no such directory: " + filepath.Join(dir, "nope"),
+		file:                       "not a directory: " + file,
+	} {
+		r := cliRun("inspect", "--hosts-dir", path, "oci:/nonexistent")
+		if r.code != exitUsage {
+			t.Errorf("--hosts-dir %s: exit %d, want 2", path, r.code)
+		}
+		cliCheckStderr(t, r.stderr, `for "--hosts-dir" flag: `+want)
+	}
+	f := &registryFlags{}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	addRegistryFlags(fs, f)
+	if err := fs.Parse([]string{"--hosts-dir", dir}); err != nil || f.hostsDir != dir {
+		t.Errorf("--hosts-dir %s: %v, %q", dir, err, f.hostsDir)
 	}
 }

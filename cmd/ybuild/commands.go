@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -10,41 +11,65 @@ import (
 
 	"github.com/ybuild/ybuild/resolve"
 	"github.com/ybuild/ybuild/schema"
+	"github.com/ybuild/ybuild/spec"
 )
 
-// newValidateCmd checks a spec without building it.
+// newValidateCmd checks specs without building them.
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	var file string
-	var args []string
+	var files, args []string
 	cmd := &cobra.Command{
-		Use:     "validate",
-		Short:   "Check a spec: fields, values and sources, without building",
-		Example: "  ybuild validate -f build.yaml",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := loadSpec(file, args)
-			if err != nil {
-				return err
+		Use:     "validate [SPEC...]",
+		Short:   "Check specs: fields, values and sources, without building",
+		Example: "  ybuild validate -f build.yaml\n  ybuild validate services/*/build.yaml",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, specs []string) error {
+			if len(specs) == 0 || cmd.Flags().Changed("file") {
+				specs = append(files, specs...)
 			}
-			plats, _, err := selectPlatforms(b, nil)
-			if err != nil {
-				return err
-			}
-			if len(plats) == 0 {
-				plats = append(plats, resolve.DefaultPlatform)
-			}
-			for _, p := range plats {
-				if _, err := b.ForPlatform(p); err != nil {
+			var errs []error
+			var good []*spec.Build
+			for _, file := range specs {
+				b, err := validateSpec(file, args)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				good = append(good, b)
+				if _, err := fmt.Fprintf(stdout, "%s: ok\n", file); err != nil {
 					return err
 				}
 			}
-			_, err = fmt.Fprintf(stdout, "%s: ok\n", file)
-			return err
+			if len(errs) == 0 {
+				warnUnusedArgs(cmd.ErrOrStderr(), good, args)
+			}
+			return errors.Join(errs...)
 		},
 	}
-	cmd.Flags().StringVarP(&file, "file", "f", "build.yaml", "the spec to check")
+	cmd.Flags().StringArrayVarP(&files, "file", "f", []string{"build.yaml"}, "the spec to check; repeatable (specs may also be given as arguments)")
 	cmd.Flags().StringArrayVar(&args, "arg", nil, "set a spec argument, NAME=VALUE; repeatable")
 	return cmd
+}
+
+// validateSpec loads one spec and checks it for each platform it builds,
+// sources included.
+func validateSpec(file string, args []string) (*spec.Build, error) {
+	b, err := loadSpec(file, args)
+	if err != nil {
+		return nil, err
+	}
+	plats, _, err := selectPlatforms(b, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(plats) == 0 {
+		plats = append(plats, resolve.DefaultPlatform)
+	}
+	for _, p := range plats {
+		if _, err := b.ForPlatform(p); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // newSchemaCmd prints the JSON Schema of build.yaml.

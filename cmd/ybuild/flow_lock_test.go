@@ -175,3 +175,38 @@ func e2eJSONIndex(t *testing.T, layout string, d digest.Digest) ocispec.Index {
 	e2eJSON(t, "index", e2eBlob(t, layout, d), &idx)
 	return idx
 }
+
+// TestFlowLockPlatformFlagHint: a --platform build the lock does not pin is
+// told a command that fixes it, pinning the lock's platforms and the new
+// one; it said `ybuild lock -f FILE`, which pins the spec's platforms and
+// reported the lock up to date. Following the hint makes both builds pass.
+func TestFlowLockPlatformFlagHint(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Options{})
+	baseDir := filepath.Join(t.TempDir(), "base")
+	testbase.Layout(t, baseDir)
+	baseRef := reg.Host + "/lib/base:1"
+	reg.PushLayout(t, baseDir, testbase.Ref, baseRef)
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "build.yaml")
+	flowWriteSpec(t, specPath, baseRef, "")
+	cache := t.TempDir()
+	if res := cliRun("lock", "-f", specPath, "--cache-dir", cache); res.code != 0 {
+		t.Fatalf("lock: exit %d\n%s", res.code, res.stderr)
+	}
+	arm := []string{"build", "--locked", "-f", specPath, "--platform", "linux/arm64", "--cache-dir", cache, "-o", "oci:" + filepath.Join(dir, "out"), "--progress", "quiet"}
+	res := cliRun(arm...)
+	fix := "ybuild lock -f " + specPath + " --platform linux/amd64,linux/arm64"
+	if res.code != exitUsage {
+		t.Fatalf("--locked --platform linux/arm64: exit %d, want 2\n%s", res.code, res.stderr)
+	}
+	cliCheckStderr(t, res.stderr, "linux/arm64 is not pinned", "run `"+fix+"`")
+	if res := cliRun(append(strings.Fields(fix)[1:], "--cache-dir", cache)...); res.code != 0 {
+		t.Fatalf("%s: exit %d\n%s", fix, res.code, res.stderr)
+	}
+	amd := []string{"build", "--locked", "-f", specPath, "--cache-dir", cache, "-o", "oci:" + filepath.Join(dir, "out2"), "--progress", "quiet"}
+	for _, args := range [][]string{arm, amd} {
+		if res := cliRun(args...); res.code != exitOK {
+			t.Errorf("after the hint, ybuild %s: exit %d\n%s", strings.Join(args, " "), res.code, res.stderr)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -23,7 +24,7 @@ import (
 // missing or stale lock is an error (exit 2); without, a stale lock is
 // reported and the base resolved as written. A corrupt lock, or one for
 // another spec, is always an error.
-func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform, all bool, stderr io.Writer) (*lock.Lock, error) {
+func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform, all, flagged bool, stderr io.Writer) (*lock.Lock, error) {
 	path := lock.Path(file)
 	l, err := lock.Read(path)
 	switch {
@@ -38,15 +39,15 @@ func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform
 		return nil, usageError{fmt.Errorf("%s: %w: base %s is not in a registry; a lock pins registry bases only: delete the lock", path, lock.ErrInvalid, b.Base)}
 	}
 	if err := l.Check(lockWant(b, file, plats, all)); err != nil {
+		fix := lockFix(file, l, plats, all, flagged)
 		if errors.Is(err, lock.ErrStale) && !locked {
-			fmt.Fprintf(stderr, "ybuild: %s: %v: resolving the base as written; run `ybuild lock -f %s` to update the lock\n", path, err, file)
+			fmt.Fprintf(stderr, "ybuild: %s: %v: resolving the base as written; run `%s` to update the lock\n", path, err, fix)
 			return nil, nil
 		}
-		run := "ybuild lock"
 		if errors.Is(err, lock.ErrInvalid) {
-			run = "ybuild lock --update" // plain lock refuses an invalid lock
+			fix = "ybuild lock --update -f " + file // plain lock refuses an invalid lock
 		}
-		return nil, usageError{fmt.Errorf("%s: %w; run `%s -f %s`", path, err, run, file)}
+		return nil, usageError{fmt.Errorf("%s: %w; run `%s`", path, err, fix)}
 	}
 	loc, err := location.Parse(b.Base, location.Base)
 	if err != nil {
@@ -59,6 +60,26 @@ func applyLock(b *spec.Build, file string, locked bool, plats []ocispec.Platform
 	b.Base = ref.WithDigest(l.Digest).String()
 	fmt.Fprintf(stderr, "ybuild: base %s locked at %s by %s\n", l.Base, l.Digest, path)
 	return l, nil
+}
+
+// lockFix is the command that brings lock l in line with a build of plats:
+// `ybuild lock -f FILE`, or, for a build whose --platform (flagged) names
+// platforms, one that pins those and the ones l pins (plain `ybuild lock`
+// pins the spec's platforms, and would say the lock is up to date).
+func lockFix(file string, l *lock.Lock, plats []ocispec.Platform, all, flagged bool) string {
+	run := "ybuild lock -f " + file
+	if !flagged || all {
+		return run
+	}
+	names := []string{}
+	for _, p := range l.Platforms {
+		names = append(names, p.Name)
+	}
+	for _, p := range plats {
+		names = append(names, platformName(p))
+	}
+	slices.Sort(names)
+	return run + " --platform " + strings.Join(slices.Compact(names), ",")
 }
 
 // lockWant is what spec b asks of its lock.

@@ -44,6 +44,7 @@ func runMany(ctx context.Context, o *buildOptions, files []string, env *buildEnv
 	if err := checkSameArchive(o, rs, env); err != nil {
 		return err
 	}
+	warnUnusedArgs(env.stderr, specs, o.args)
 	sem := make(chan struct{}, jobs)
 	var wg sync.WaitGroup
 	for i, f := range files {

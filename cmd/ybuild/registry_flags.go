@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -34,9 +35,9 @@ type registryFlags struct {
 func addRegistryFlags(fs *pflag.FlagSet, f *registryFlags) {
 	fs.StringArrayVar(&f.insecure, "insecure-registry", nil, "registry HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)")
 	fs.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of extra CAs to trust for registries (repeatable)")
-	fs.StringVar(&f.hostsDir, "hosts-dir", "", "containerd hosts directory (HOST[:PORT]/hosts.toml) for mirrors and per-host TLS")
+	fs.Var((*hostsDirFlag)(&f.hostsDir), "hosts-dir", "containerd hosts directory (HOST[:PORT]/hosts.toml) for mirrors and per-host TLS")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "blob cache directory (default $XDG_CACHE_HOME/ybuild, else ~/.cache/ybuild)")
-	fs.StringVar(&f.authFile, "authfile", "", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
+	fs.Var((*authFileFlag)(&f.authFile), "authfile", "credentials file tried first (default $REGISTRY_AUTH_FILE)")
 	fs.BoolVar(&f.offline, "offline", false, "use only the blob cache; never contact a registry")
 	f.retries = 4
 	fs.Var(&f.retries, "retries", "retries of a registry request that failed transiently (429, 5xx, broken connection); 0 for none")
@@ -95,6 +96,51 @@ func (c *count) Set(s string) error {
 
 // Type names the value in the help.
 func (c *count) Type() string { return "uint" }
+
+// authFileFlag is the value of --authfile: a file named on the command line
+// must exist (a mistyped path would otherwise be skipped like an absent
+// default file, and the push fail later as "unauthorized").
+type authFileFlag string
+
+// String returns the path.
+func (a *authFileFlag) String() string { return string(*a) }
+
+// Set refuses a path where nothing exists.
+func (a *authFileFlag) Set(s string) error {
+	if _, err := os.Stat(s); s != "" && errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no such file: %s", s)
+	}
+	*a = authFileFlag(s)
+	return nil
+}
+
+// Type names the value in the help.
+func (a *authFileFlag) Type() string { return "string" }
+
+// hostsDirFlag is the value of --hosts-dir: a directory that exists (a
+// mistyped one would otherwise configure nothing, silently).
+type hostsDirFlag string
+
+// String returns the path.
+func (h *hostsDirFlag) String() string { return string(*h) }
+
+// Set refuses a path that is not a directory.
+func (h *hostsDirFlag) Set(s string) error {
+	if s != "" {
+		fi, err := os.Stat(s)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no such directory: %s", s)
+		}
+		if err == nil && !fi.IsDir() {
+			return fmt.Errorf("not a directory: %s", s)
+		}
+	}
+	*h = hostsDirFlag(s)
+	return nil
+}
+
+// Type names the value in the help.
+func (h *hostsDirFlag) Type() string { return "string" }
 
 // idleTimeout is the value of --registry-idle-timeout: a duration, not
 // negative.
