@@ -1,12 +1,10 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ybuild/ybuild/internal/e2e"
 )
@@ -27,36 +25,14 @@ func TestFlowDepfileSpecialNames(t *testing.T) {
 			"  - {src: .IGNORE, dst: /i}\n  - {src: \"~root\", dst: /r}\n  - {src: g/, dst: /g/}\n",
 		".IGNORE": "i", "~root": "r", "g/[ab]": "ab", "g/a": "a", "g/*": "star",
 	}
-	e2eWriteFiles(t, dir, files)
-	old := time.Now().Add(-time.Hour)
-	cliMust(t, filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Chtimes(p, old, old)
-	}))
-	builds := func() int { return strings.Count(flowMake(t, dir), " build -f build.yaml") }
-	if n := builds(); n != 1 {
-		t.Fatalf("first make ran ybuild %d times, want 1", n)
-	}
+	builds := flowOddProject(t, dir, files)
 	dep := mustRead(t, filepath.Join(dir, "out.d"))
 	check := exec.Command("make", "check")
 	check.Dir = dir
 	if out, err := check.CombinedOutput(); err == nil {
 		t.Errorf("a failing recipe succeeded with the dependency file included:\n%s\nout.d:\n%s", out, dep)
 	}
-	for _, changed := range []string{"", "g/[ab]", "~root"} {
-		if changed != "" {
-			flowTick(t, dir)
-			cliMust(t, os.WriteFile(filepath.Join(dir, changed), []byte("changed"), 0o644))
-			if n := builds(); n != 1 {
-				t.Fatalf("after changing %q, make ran ybuild %d times, want 1:\n%s", changed, n, dep)
-			}
-		}
-		if n := builds(); n != 0 {
-			t.Fatalf("make after %q ran ybuild %d times, want 0:\n%s", changed, n, dep)
-		}
-	}
+	flowCheckWatched(t, dir, builds, "g/[ab]", "~root")
 }
 
 // TestDepfileSkipsOwnPaths: a glob whose base holds the output lists

@@ -157,6 +157,44 @@ func TestFlowDepfilePerPlatform(t *testing.T) {
 	}
 }
 
+// flowOddProject writes files into dir, an hour old, runs make there once
+// (it must run ybuild once) and returns a function that runs make again
+// and counts the ybuild builds it ran.
+func flowOddProject(t *testing.T, dir string, files map[string]string) func() int {
+	t.Helper()
+	e2eWriteFiles(t, dir, files)
+	old := time.Now().Add(-time.Hour)
+	cliMust(t, filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	}))
+	builds := func() int { return strings.Count(flowMake(t, dir), " build -f build.yaml") }
+	if n := builds(); n != 1 {
+		t.Fatalf("first make ran ybuild %d times, want 1", n)
+	}
+	return builds
+}
+
+// flowCheckWatched checks that make then has nothing to do, and that after
+// each of changed is written it builds once and then nothing again.
+func flowCheckWatched(t *testing.T, dir string, builds func() int, changed ...string) {
+	t.Helper()
+	for _, c := range append([]string{""}, changed...) {
+		if c != "" {
+			flowTick(t, dir)
+			cliMust(t, os.WriteFile(filepath.Join(dir, c), []byte("changed"), 0o644))
+			if n := builds(); n != 1 {
+				t.Fatalf("after changing %q, make ran ybuild %d times, want 1:\n%s", c, n, mustRead(t, filepath.Join(dir, "out.d")))
+			}
+		}
+		if n := builds(); n != 0 {
+			t.Fatalf("make after %q ran ybuild %d times, want 0:\n%s", c, n, mustRead(t, filepath.Join(dir, "out.d")))
+		}
+	}
+}
+
 // flowOddMakefile builds build.yaml into out/ with out.json as the target.
 const flowOddMakefile = `.DELETE_ON_ERROR:
 out.json: build.yaml
@@ -179,32 +217,10 @@ func TestFlowDepfileOddNames(t *testing.T) {
 	for _, n := range names {
 		files[n] = n
 	}
-	e2eWriteFiles(t, dir, files)
-	old := time.Now().Add(-time.Hour)
-	cliMust(t, filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Chtimes(p, old, old)
-	}))
-	builds := func() int { return strings.Count(flowMake(t, dir), " build -f build.yaml") }
-	if n := builds(); n != 1 {
-		t.Fatalf("first make ran ybuild %d times, want 1", n)
-	}
+	builds := flowOddProject(t, dir, files)
 	// Nothing to do on the second call proves every name resolves to its
 	// file (make remakes a missing one); one change proves it is watched.
-	for _, changed := range []string{"", "src/i%j"} {
-		if changed != "" {
-			flowTick(t, dir)
-			cliMust(t, os.WriteFile(filepath.Join(dir, changed), []byte("changed"), 0o644))
-			if n := builds(); n != 1 {
-				t.Fatalf("after changing %q, make ran ybuild %d times, want 1:\n%s", changed, n, mustRead(t, filepath.Join(dir, "out.d")))
-			}
-		}
-		if n := builds(); n != 0 {
-			t.Fatalf("make after %q ran ybuild %d times, want 0:\n%s", changed, n, mustRead(t, filepath.Join(dir, "out.d")))
-		}
-	}
+	flowCheckWatched(t, dir, builds, "src/i%j")
 	flowTick(t, dir)
 	cliMust(t, os.Remove(filepath.Join(dir, "src/g:h")))
 	if n := builds(); n != 1 {
