@@ -86,7 +86,7 @@ func runBuild(ctx context.Context, o *buildOptions, files []string, stdout, stde
 	if err != nil {
 		return err // bad input: nothing built, no metadata file
 	}
-	warnUnusedArgs(stderr, []*spec.Build{b}, o.args)
+	warnUnusedArgs(env.stderr, []*spec.Build{b}, o.args)
 	r, err := buildSpec(ctx, o, files[0], b, env)
 	defer r.close()
 	r.err = err
@@ -114,6 +114,7 @@ type buildEnv struct {
 
 // newBuildEnv reads the progress and registry flags.
 func newBuildEnv(o *buildOptions, stderr io.Writer) (*buildEnv, error) {
+	stderr = &syncWriter{w: stderr} // the specs and background work write at once
 	prog, err := newProgress(o.progress, stderr)
 	if err != nil {
 		return nil, err

@@ -3,11 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/ybuild/ybuild/imagediff"
 	"github.com/ybuild/ybuild/resolve"
@@ -23,7 +21,7 @@ func newProgress(mode string, w io.Writer) (resolve.Progress, error) {
 	case "plain":
 		return plainProgress(w), nil
 	case "auto":
-		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if isTerminal(w) {
 			return barProgress(w), nil
 		}
 		return plainProgress(w), nil
