@@ -25,12 +25,22 @@ func (o *Options) idleTimeout() time.Duration {
 	return o.IdleTimeout
 }
 
-// watchIdle wraps t in the idle watch, unless it is turned off.
+// watchIdle wraps t in the idle watch, unless it is turned off. The wait
+// for an answer's headers (containerd's transport: 30 s whatever the idle
+// timeout) becomes twice the idle timeout: the watch fires first, and the
+// transport's own timeout is only a backstop, which a stalled manifest PUT
+// once needed (it waited the 30 s out under a 2 s idle timeout).
 func (o *Options) watchIdle(t http.RoundTripper) http.RoundTripper {
-	if o.idleTimeout() <= 0 {
+	idle := o.idleTimeout()
+	if idle <= 0 {
 		return t
 	}
-	return &idleTransport{next: t, idle: o.idleTimeout()}
+	if ht, ok := t.(*http.Transport); ok {
+		ht = ht.Clone()
+		ht.ResponseHeaderTimeout = 2 * idle
+		t = ht
+	}
+	return &idleTransport{next: t, idle: idle}
 }
 
 // idleTransport fails a request that goes idle bytes-wise: no byte of the
