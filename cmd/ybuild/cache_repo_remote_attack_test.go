@@ -1,11 +1,14 @@
 package main
 
 import (
+	"net/http"
 	"path/filepath"
 	"testing"
 
 	"github.com/ybuild/ybuild/internal/e2e"
+	"github.com/ybuild/ybuild/internal/registrytest"
 	"github.com/ybuild/ybuild/internal/testbase"
+	"github.com/ybuild/ybuild/remotecache"
 )
 
 // TestCacheRepoSignedBlobGone: a trusted signed record whose blob the
@@ -43,5 +46,59 @@ func TestCacheRepoSignedBlobGone(t *testing.T) {
 		if got := cacheRepoLayer(t, pulled); got != layer {
 			t.Errorf("%s: pulled top layer %s, want %s", tc.name, got, layer)
 		}
+	}
+}
+
+// TestCacheRepoRemoteRecordsRepoDenied: a rebuild whose local cache has
+// Remote records (layers left in the cache repository) while the cache
+// repository refuses every request (403; the rest of its registry works)
+// degrades to a normal build: the layer is written and pushed, the cold
+// build's image, with one warning.
+func TestCacheRepoRemoteRecordsRepoDenied(t *testing.T) {
+	testbase.Busybox(t)
+	signKey, trustKey, _ := cacheKeyFiles(t)
+	seed := seedCacheRepo(t, "--cache-sign-key", signKey)
+	reg, want := seed.reg, seed.image
+	fresh := []string{"-f", cacheRepoCheckout(t), "--cache-repo", seed.repo, "--cache-trust-key", trustKey}
+	remoteDir := t.TempDir()
+	ref := reg.Host + "/team/app:1"
+	if res, _ := buildStderr(t, append(append([]string{}, fresh...), "--cache-dir", remoteDir, "-o", "docker://"+ref)...); res["docker://"+ref] != want {
+		t.Fatalf("push-only build: %s, want %s", res["docker://"+ref], want)
+	}
+	reg.Inject(registrytest.Fault{Path: "/ci/cache/", Status: http.StatusForbidden})
+	ref = reg.Host + "/team/app:2"
+	res, stderr := buildStderr(t, append(append([]string{}, fresh...), "--cache-dir", remoteDir, "-o", "docker://"+ref)...)
+	checkWithoutCacheRepo(t, res["docker://"+ref], want, stderr)
+}
+
+// TestCacheRepoRemoteRecordsStall: a rebuild whose local cache has Remote
+// records, against a cache repository whose HEADs stall (the rest of its
+// registry works), waits out one check of a blob (its stalled HEADs, the
+// registry idle timeout with its retries each), then builds without the
+// cache repository, with one warning: the cold build's image, and no
+// record lookup. A check that failed was a quiet miss, so the build
+// stalled on the Remote record by key, again by shape, and once more on
+// the record lookup (each check costs up to 10 stalled HEADs: its
+// manifest and blob paths with their retries, 10 minutes at the default
+// idle timeout).
+func TestCacheRepoRemoteRecordsStall(t *testing.T) {
+	testbase.Busybox(t)
+	signKey, trustKey, _ := cacheKeyFiles(t)
+	seed := seedCacheRepo(t, "--cache-sign-key", signKey)
+	proxy := registrytest.NewProxy(t, seed.reg.Host)
+	fresh := []string{"-f", cacheRepoCheckout(t), "--cache-repo", proxy.Host + "/ci/cache", "--cache-trust-key", trustKey,
+		"--registry-idle-timeout", "300ms", "--retries", "1"}
+	remoteDir := t.TempDir()
+	ref := proxy.Host + "/team/app:1"
+	if res, _ := buildStderr(t, append(append([]string{}, fresh...), "--cache-dir", remoteDir, "-o", "docker://"+ref)...); res["docker://"+ref] != seed.image {
+		t.Fatalf("push-only build: %s, want %s", res["docker://"+ref], seed.image)
+	}
+	proxy.Counter.Reset()
+	proxy.Inject(registrytest.ProxyFault{Kind: registrytest.StallRequest, Method: http.MethodHead, Path: "/ci/cache/", Times: 100})
+	ref = proxy.Host + "/team/app:2"
+	res, stderr := buildStderr(t, append(append([]string{}, fresh...), "--cache-dir", remoteDir, "-o", "docker://"+ref)...)
+	checkWithoutCacheRepo(t, res["docker://"+ref], seed.image, stderr)
+	if n := proxy.Counter.Count("HEAD", "/ci/cache/manifests/"+remotecache.TagPrefix); n != 0 {
+		t.Errorf("%d stalled record lookups after the stalled check of the blob, want none", n)
 	}
 }
