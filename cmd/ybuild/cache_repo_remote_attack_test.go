@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ybuild/ybuild/internal/e2e"
@@ -100,5 +104,57 @@ func TestCacheRepoRemoteRecordsStall(t *testing.T) {
 	checkWithoutCacheRepo(t, res["docker://"+ref], seed.image, stderr)
 	if n := proxy.Counter.Count("HEAD", "/ci/cache/manifests/"+remotecache.TagPrefix); n != 0 {
 		t.Errorf("%d stalled record lookups after the stalled check of the blob, want none", n)
+	}
+}
+
+// TestCacheRepoRemoteRecordsNotMisused: the Remote records a push-only
+// build leaves in the local cache serve only builds that may leave blobs
+// in that cache repository. With the same cache directory, a build
+// writing a layout gets the layer's blob in the layout (downloaded and
+// verified, or written), a push-only build with another cache repository
+// or none, and one with --no-cache, each push the cold build's image,
+// a dry run succeeds, and verify (which rebuilds without the cache
+// repository) finds the pushed image identical.
+func TestCacheRepoRemoteRecordsNotMisused(t *testing.T) {
+	testbase.Busybox(t)
+	signKey, trustKey, _ := cacheKeyFiles(t)
+	seed := seedCacheRepo(t, "--cache-sign-key", signKey)
+	reg, want, layer := seed.reg, seed.image, seed.layer
+	checkout := cacheRepoCheckout(t)
+	dir := t.TempDir()
+	ref := reg.Host + "/team/app:1"
+	if res, _ := buildStderr(t, "-f", checkout, "--cache-repo", seed.repo, "--cache-trust-key", trustKey, "--cache-dir", dir, "-o", "docker://"+ref); res["docker://"+ref] != want {
+		t.Fatalf("push-only build: %s, want %s", res["docker://"+ref], want)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	res, _ := buildStderr(t, "-f", checkout, "--cache-repo", seed.repo, "--cache-trust-key", trustKey, "--cache-dir", dir, "-o", "oci:"+out)
+	if res["oci:"+out] != want || cacheRepoLayer(t, out) != layer {
+		t.Errorf("layout: %s, want %s", res["oci:"+out], want)
+	}
+	if _, err := os.Stat(filepath.Join(out, "blobs", "sha256", layer.Encoded())); err != nil {
+		t.Errorf("layout: the layer's blob: %v", err)
+	}
+	for i, flags := range [][]string{
+		{"--cache-repo", reg.Host + "/other/cache", "--cache-trust-key", trustKey},
+		nil,
+		{"--cache-repo", seed.repo, "--cache-trust-key", trustKey, "--no-cache"},
+	} {
+		ref := reg.Host + "/misuse/app:" + string(rune('a'+i))
+		res, _ := buildStderr(t, append([]string{"-f", checkout, "--cache-dir", dir, "-o", "docker://" + ref}, flags...)...)
+		if got := res["docker://"+ref]; got != want {
+			t.Errorf("%v: %s, want %s", flags, got, want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"build", "--progress", "quiet", "--platform", "linux/amd64", "-f", checkout, "--cache-dir", dir,
+		"--cache-repo", seed.repo, "--cache-trust-key", trustKey, "--dry-run", "-o", "docker://" + reg.Host + "/misuse/app:dry"}, &stdout, &stderr)
+	if code != exitOK || !strings.Contains(stdout.String(), want.String()) {
+		t.Errorf("dry run: exit %d, stdout %q, stderr %q; want %s", code, stdout.String(), stderr.String(), want)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"verify", "--platform", "linux/amd64", "-f", checkout, "--cache-dir", dir, "docker://" + ref}, &stdout, &stderr)
+	if code != exitOK {
+		t.Errorf("verify of the push-only build: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
