@@ -92,7 +92,9 @@ func lookupShared(ctx context.Context, env layerEnv, shape, mediaType string, es
 		return layerBlob{}, false
 	}
 	desc = ocispec.Descriptor{MediaType: mediaType, Digest: desc.Digest, Size: desc.Size}
-	if env.RemoteShared && signedRecord(env, desc, want) {
+	// A blob left in the cache repository must be there for the push to
+	// mount or copy it: a record may outlive its blob (deleted, expired).
+	if env.RemoteShared && signedRecord(env, desc, want) && env.Shared.Has(ctx, desc) {
 		files, err := checkSigned(ctx, env, want, es)
 		if err != nil {
 			return layerBlob{}, false

@@ -30,7 +30,7 @@ type fileShared struct {
 	desc   ocispec.Descriptor
 	diffID digest.Digest // what Lookup claims; "" for the fetch tests
 	reads  atomic.Int64
-	gone   bool // Has reports the blob missing
+	gone   bool // Has reports the blob missing, Open fails
 }
 
 func (f *fileShared) Lookup(context.Context, string, string) (ocispec.Descriptor, digest.Digest, bool) {
@@ -43,6 +43,9 @@ type signedShared struct{ *fileShared }
 func (signedShared) Signed(ocispec.Descriptor, digest.Digest) bool { return true }
 
 func (f *fileShared) Open(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	if f.gone {
+		return nil, os.ErrNotExist
+	}
 	rc, err := os.Open(f.path)
 	if err != nil {
 		return nil, err
@@ -322,7 +325,9 @@ func TestSharedRecordFiles(t *testing.T) {
 // and the next build with the same local cache takes it from a Remote
 // record without asking the shared cache for the record or hashing the
 // sources, while the shared cache holds the blob. A build that needs local
-// blobs, or whose shared cache lost the blob, does not take it.
+// blobs does not take it; one whose shared cache lost the blob takes
+// neither the Remote record nor the shared record (the push could not
+// mount the blob): it writes the layer.
 func TestSharedLeftRemote(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"tree/a.txt": "alpha\n", "tree/sub/b.txt": "beta\n"})
@@ -332,12 +337,16 @@ func TestSharedLeftRemote(t *testing.T) {
 	made := mustWriteLayer(t, l, cold)
 	fs := &fileShared{path: made.Path, desc: made.Desc, diffID: made.DiffID}
 	cacheDir := t.TempDir()
-	build := func(remote bool) (layerBlob, []string) {
+	buildIn := func(cacheDir string, remote bool) (layerBlob, []string) {
 		t.Helper()
 		var labels []string
 		env := cacheEnv(t, dir, cacheDir, &labels)
 		env.Shared, env.RemoteShared, env.RecordFiles = signedShared{fs}, remote, true
 		return mustWriteLayer(t, l, env), labels
+	}
+	build := func(remote bool) (layerBlob, []string) {
+		t.Helper()
+		return buildIn(cacheDir, remote)
 	}
 	got, labels := build(true)
 	if got.Path != "" || got.Desc.Digest != made.Desc.Digest || fs.reads.Load() != 0 || !reflect.DeepEqual(got.Files, made.Files) {
@@ -355,12 +364,16 @@ func TestSharedLeftRemote(t *testing.T) {
 			t.Fatalf("rebuild %d: path %q, origin %q, progress %q, %d reads; want the Remote record", i+1, got.Path, got.Origin, labels, fs.reads.Load())
 		}
 	}
+	other := t.TempDir() // a Remote record too, for the build that needs local blobs
+	if got, _ = buildIn(other, true); got.Path != "" {
+		t.Fatalf("left remote: path %q", got.Path)
+	}
 	fs.gone = true
-	if got, labels = build(true); got.Path != "" || !strings.Contains(labels[0], "(shared)") {
-		t.Errorf("blob gone: path %q, progress %q; want the shared record again", got.Path, labels)
+	if got, labels = build(true); got.Path == "" || got.Desc.Digest != made.Desc.Digest || strings.Contains(labels[0], "(shared)") {
+		t.Errorf("blob gone: path %q, %s, progress %q; want the layer written", got.Path, got.Desc.Digest, labels)
 	}
 	fs.gone = false
-	if got, _ = build(false); got.Path == "" || fs.reads.Load() != 1 {
+	if got, _ = buildIn(other, false); got.Path == "" || fs.reads.Load() != 1 {
 		t.Errorf("a build that needs local blobs: path %q, %d reads; want it downloaded", got.Path, fs.reads.Load())
 	}
 }

@@ -236,13 +236,18 @@ func (c *Cache) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadClose
 }
 
 // Has reports whether the repository holds the blob desc, with its size
-// (a HEAD request).
+// (a HEAD request). A missing blob is a quiet no; any other failure (a
+// registry that stalls or refuses) turns the cache off with a warning, as
+// in Lookup, so that the layers after it do not wait for it again.
 func (c *Cache) Has(ctx context.Context, desc ocispec.Descriptor) bool {
 	sess := c.session(ctx)
-	if sess == nil {
+	if sess == nil || ctx.Err() != nil {
 		return false
 	}
 	_, got, err := sess.Resolver.Resolve(ctx, c.repo.Name()+"@"+desc.Digest.String())
+	if err != nil && !errdefs.IsNotFound(err) && ctx.Err() == nil {
+		c.fail(sess.Explain("pull", err))
+	}
 	return err == nil && got.Digest == desc.Digest && got.Size == desc.Size
 }
 

@@ -78,6 +78,7 @@ type Registry struct {
 	corrupt *corrupter
 	faults  *faulter
 	store   *blobStore
+	dir     string // the test's directory: storage/ holds the registry's files
 }
 
 // New starts a registry on a 127.0.0.1 listener; it stops when the test ends.
@@ -88,8 +89,8 @@ func New(t testing.TB, opts Options) *Registry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := &Registry{Host: ln.Addr().String(), users: opts.Users}
 	dir := t.TempDir()
+	reg := &Registry{Host: ln.Addr().String(), users: opts.Users, dir: dir}
 	scheme := "http"
 	var tlsCfg *tls.Config
 	if opts.TLS {
