@@ -224,6 +224,24 @@ func (c *Cache) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadClose
 	if sess == nil {
 		return nil, errors.New("cache repository off")
 	}
+	return c.open(ctx, sess, desc)
+}
+
+// openLeft is Open for a blob this build left in the repository: read
+// even once the cache is off (after another layer's failure), as nothing
+// else holds it.
+func (c *Cache) openLeft(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	c.mu.Lock()
+	sess := c.sess
+	c.mu.Unlock()
+	if sess == nil {
+		return c.Open(ctx, desc)
+	}
+	return c.open(ctx, sess, desc)
+}
+
+// open streams desc from the repository through sess, verified.
+func (c *Cache) open(ctx context.Context, sess *registry.Session, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	f, err := sess.Resolver.Fetcher(ctx, c.repo.Name())
 	if err != nil {
 		return nil, err
@@ -288,7 +306,7 @@ func (f *fetched) Open(ctx context.Context, desc ocispec.Descriptor) (io.ReadClo
 		return nil, fmt.Errorf("blob %s: not in this source", desc.Digest)
 	}
 	if f.path == "" {
-		return f.c.Open(ctx, f.desc)
+		return f.c.openLeft(ctx, f.desc)
 	}
 	fh, err := os.Open(f.path)
 	if err != nil {
