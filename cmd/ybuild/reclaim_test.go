@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -21,8 +22,13 @@ const holdEnv = "YBUILD_TEST_HOLD"
 
 // runHolder creates, per "file:DIR:PATTERN" or "dir:DIR:PATTERN" in the
 // holdEnv value (comma-separated), a locked temporary file (with some
-// content) or directory, prints each path and sleeps.
+// content) or directory, prints each path and sleeps. It keeps every
+// file open: an unreachable *os.File is closed by its finalizer at the
+// next garbage collection, which released the lock of a "live" build's
+// file and let the sweep remove it (TestReclaimKilledBuilds failed so in
+// CI).
 func runHolder(spec string) {
+	var held []any
 	for _, item := range strings.Split(spec, ",") {
 		parts := strings.SplitN(item, ":", 3)
 		var path string
@@ -34,6 +40,7 @@ func runHolder(spec string) {
 			}
 			f.WriteString("partial")
 			path = f.Name()
+			held = append(held, f)
 		case "dir":
 			d, err := filelock.MkdirTemp(parts[1], parts[2])
 			if err != nil {
@@ -41,10 +48,13 @@ func runHolder(spec string) {
 			}
 			os.WriteFile(filepath.Join(d.Path, "spool"), []byte("partial"), 0o644)
 			path = d.Path
+			held = append(held, d)
 		}
 		os.Stdout.WriteString(path + "\n")
 	}
+	runtime.GC() // a finalizer of anything not held would run now, not mid-test
 	time.Sleep(time.Hour)
+	runtime.KeepAlive(held)
 }
 
 // holder is a running holder process and the paths it holds.
