@@ -44,7 +44,15 @@ func compile(t *testing.T) *jsonschema.Schema {
 
 // fromYAML turns a YAML document into JSON values the way the spec package
 // reads it: every scalar is text except booleans and nulls.
-func fromYAML(data []byte) (any, error) {
+func fromYAML(data []byte) (any, error) { return decodeYAML(data, textScalar) }
+
+// fromYAMLTyped turns a YAML document into JSON values the way editors
+// (yaml-language-server) see it before checking a schema: YAML 1.2 numbers
+// and booleans are numbers and booleans, not text.
+func fromYAMLTyped(data []byte) (any, error) { return decodeYAML(data, typedScalar) }
+
+// decodeYAML turns a YAML document into JSON values, its scalars by scalar.
+func decodeYAML(data []byte, scalar func(*yaml.Node) any) (any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -52,11 +60,11 @@ func fromYAML(data []byte) (any, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
-	return nodeValue(doc.Content[0]), nil
+	return nodeValue(doc.Content[0], scalar), nil
 }
 
-// nodeValue converts one node.
-func nodeValue(n *yaml.Node) any {
+// nodeValue converts one node, its scalars by scalar.
+func nodeValue(n *yaml.Node, scalar func(*yaml.Node) any) any {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -64,16 +72,21 @@ func nodeValue(n *yaml.Node) any {
 	case yaml.MappingNode:
 		m := map[string]any{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			m[n.Content[i].Value] = nodeValue(n.Content[i+1])
+			m[n.Content[i].Value] = nodeValue(n.Content[i+1], scalar)
 		}
 		return m
 	case yaml.SequenceNode:
 		l := []any{}
 		for _, c := range n.Content {
-			l = append(l, nodeValue(c))
+			l = append(l, nodeValue(c, scalar))
 		}
 		return l
 	}
+	return scalar(n)
+}
+
+// textScalar is a scalar as the spec reads it: null, a boolean, or text.
+func textScalar(n *yaml.Node) any {
 	switch n.ShortTag() {
 	case "!!null":
 		return nil
@@ -83,39 +96,8 @@ func nodeValue(n *yaml.Node) any {
 	return n.Value
 }
 
-// fromYAMLTyped turns a YAML document into JSON values the way editors
-// (yaml-language-server) see it before checking a schema: YAML 1.2 numbers
-// and booleans are numbers and booleans, not text.
-func fromYAMLTyped(data []byte) (any, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
-	}
-	return typedValue(doc.Content[0]), nil
-}
-
-// typedValue converts one node, typing its scalars.
-func typedValue(n *yaml.Node) any {
-	for n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		m := map[string]any{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			m[n.Content[i].Value] = typedValue(n.Content[i+1])
-		}
-		return m
-	case yaml.SequenceNode:
-		l := []any{}
-		for _, c := range n.Content {
-			l = append(l, typedValue(c))
-		}
-		return l
-	}
+// typedScalar is a scalar as an editor types it: numbers too.
+func typedScalar(n *yaml.Node) any {
 	switch n.ShortTag() {
 	case "!!int":
 		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
@@ -126,7 +108,7 @@ func typedValue(n *yaml.Node) any {
 			return f
 		}
 	}
-	return nodeValue(n)
+	return textScalar(n)
 }
 
 // TestEditorTypedScalars checks the schema as an editor applies it, with
