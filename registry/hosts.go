@@ -115,7 +115,7 @@ func (o *Options) updateInsecureClient(c *http.Client, plain *plainHosts) error 
 	if _, ok := c.Transport.(*retryTransport); ok {
 		return nil
 	}
-	c.Transport = &retryTransport{next: o.watchIdle(insecureTransport(c.Transport, plain)), policy: o.retryPolicy()}
+	c.Transport = &retryTransport{next: o.watchIdle(insecureTransport(o.headerBackstop(c.Transport), plain)), policy: o.retryPolicy()}
 	return nil
 }
 
@@ -125,6 +125,6 @@ func (o *Options) updateClient(c *http.Client) error {
 	if _, ok := c.Transport.(*retryTransport); ok {
 		return nil
 	}
-	c.Transport = &retryTransport{next: o.watchIdle(c.Transport), policy: o.retryPolicy()}
+	c.Transport = &retryTransport{next: o.watchIdle(o.headerBackstop(c.Transport)), policy: o.retryPolicy()}
 	return nil
 }

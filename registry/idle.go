@@ -25,22 +25,28 @@ func (o *Options) idleTimeout() time.Duration {
 	return o.IdleTimeout
 }
 
-// watchIdle wraps t in the idle watch, unless it is turned off. The wait
-// for an answer's headers (containerd's transport: 30 s whatever the idle
-// timeout) becomes twice the idle timeout: the watch fires first, and the
-// transport's own timeout is only a backstop, which a stalled manifest PUT
-// once needed (it waited the 30 s out under a 2 s idle timeout).
+// watchIdle wraps t in the idle watch, unless it is turned off.
 func (o *Options) watchIdle(t http.RoundTripper) http.RoundTripper {
-	idle := o.idleTimeout()
-	if idle <= 0 {
+	if o.idleTimeout() <= 0 {
 		return t
 	}
-	if ht, ok := t.(*http.Transport); ok {
-		ht = ht.Clone()
-		ht.ResponseHeaderTimeout = 2 * idle
-		t = ht
+	return &idleTransport{next: t, idle: o.idleTimeout()}
+}
+
+// headerBackstop returns t, when it is an *http.Transport, with its wait
+// for an answer's headers (containerd's: 30 s whatever the idle timeout)
+// at twice the idle timeout: the idle watch fires first, and the
+// transport's own timeout is only a backstop, which a stalled manifest PUT
+// once needed (it waited the 30 s out under a 2 s idle timeout). With the
+// watch off, t is as it is.
+func (o *Options) headerBackstop(t http.RoundTripper) http.RoundTripper {
+	ht, ok := t.(*http.Transport)
+	if !ok || o.idleTimeout() <= 0 {
+		return t
 	}
-	return &idleTransport{next: t, idle: idle}
+	ht = ht.Clone()
+	ht.ResponseHeaderTimeout = 2 * o.idleTimeout()
+	return ht
 }
 
 // idleTransport fails a request that goes idle bytes-wise: no byte of the
