@@ -283,14 +283,13 @@ func (c *Cache) Store(shape string, desc ocispec.Descriptor, diffID digest.Diges
 // and held in the local file path, or, with path "", of one left there
 // (read from the repository, verified).
 func (c *Cache) Source(desc ocispec.Descriptor, path string) resolve.BlobSource {
-	return &fetched{c: c, repo: c.repo, path: path, desc: desc}
+	return &fetched{c: c, path: path, desc: desc}
 }
 
 // fetched is a layer blob taken from the cache repository, held locally
 // unless its path is "".
 type fetched struct {
-	c    *Cache
-	repo registry.Reference
+	c    *Cache // its repository is the blob's origin
 	path string
 	desc ocispec.Descriptor
 }
@@ -325,4 +324,4 @@ func (f *fetched) Path(desc ocispec.Descriptor) string {
 
 // Origin returns the cache repository, which a push to the same registry
 // mounts the blob from.
-func (f *fetched) Origin(ocispec.Descriptor) (registry.Reference, bool) { return f.repo, true }
+func (f *fetched) Origin(ocispec.Descriptor) (registry.Reference, bool) { return f.c.repo, true }
