@@ -60,7 +60,7 @@ func (c *layerCache) lookupShape(ctx context.Context, shape string, es []entry) 
 		return layerBlob{}, false
 	}
 	r, ok := c.c.Record(cache.ByShape, shape)
-	if !ok || (!r.Remote && !c.c.Has(r.Desc)) {
+	if !ok || !c.present(r) { // before hashing the sources for nothing
 		return layerBlob{}, false
 	}
 	d, err := diffID(ctx, es)
@@ -98,11 +98,21 @@ func (c *layerCache) layer(ctx context.Context, r cache.Record) (layerBlob, bool
 	return layerBlob{Desc: r.Desc, DiffID: r.DiffID, Path: p, Origin: r.Origin}, true
 }
 
+// present reports, without hashing or asking a registry, whether r's blob
+// may serve this build: a file the cache holds, or for a Remote record a
+// blob left in the shared cache this build may leave blobs in.
+func (c *layerCache) present(r cache.Record) bool {
+	if r.Remote {
+		return c.remote != nil && c.remote.Name() == r.Origin
+	}
+	return c.c.Has(r.Desc)
+}
+
 // remoteLayer returns the layer of a Remote record: a hit only for a build
 // that may leave blobs in that record's shared cache, and only while the
 // cache repository still holds the blob (its records may have expired).
 func (c *layerCache) remoteLayer(ctx context.Context, r cache.Record) (layerBlob, bool) {
-	if c.remote == nil || c.remote.Name() != r.Origin || !c.remote.Has(ctx, r.Desc) {
+	if !c.present(r) || !c.remote.Has(ctx, r.Desc) {
 		return layerBlob{}, false
 	}
 	return layerBlob{Desc: r.Desc, DiffID: r.DiffID, Origin: r.Origin}, true
