@@ -65,3 +65,15 @@ func (w *registryWriter) Write(ctx context.Context, img *assemble.Image) (Result
 	}
 	return Result{Dest: w.dest, Ref: target.String(), Digest: img.Desc.Digest}, nil
 }
+
+// PushesOnlyTo reports whether writers are pushes to the registry domain
+// only: none of them needs a layer blob that is in a repository there in a
+// local file, since the push mounts it.
+func PushesOnlyTo(writers []Writer, domain string) bool {
+	for _, w := range writers {
+		if rw, ok := w.(*registryWriter); !ok || rw.ref.Domain != domain {
+			return false
+		}
+	}
+	return len(writers) > 0
+}

@@ -69,18 +69,6 @@ func Uploader(ctx context.Context, writers []Writer, clock func() time.Time) ass
 	return nil
 }
 
-// PushesOnlyTo reports whether writers are pushes to the registry domain
-// only: none of them needs a layer blob that is in a repository there in a
-// local file, since the push mounts it.
-func PushesOnlyTo(writers []Writer, domain string) bool {
-	for _, w := range writers {
-		if rw, ok := w.(*registryWriter); !ok || rw.ref.Domain != domain {
-			return false
-		}
-	}
-	return len(writers) > 0
-}
-
 // newStreams returns the streams of the repository ref.
 func newStreams(ref registry.Reference, opts *registry.Options) *streams {
 	return &streams{ref: ref, opts: opts, pending: map[digest.Digest]chan struct{}{},
