@@ -45,6 +45,17 @@ func layerUploads(reg *registrytest.Registry, d digest.Digest) (patched, put int
 	return patched, put
 }
 
+// checkStreamed fails unless the image's new layer reached the registry
+// whole in the PATCH of its streamed upload, and nothing of it in a PUT
+// (its committing one, or a push's upload).
+func checkStreamed(t *testing.T, reg *registrytest.Registry, img *assemble.Image) {
+	t.Helper()
+	d := newLayer(t, img)
+	if patched, put := layerUploads(reg, d.Digest); patched != d.Size || put != 0 {
+		t.Errorf("layer of %d bytes: %d streamed, %d in a PUT; want it all streamed, once", d.Size, patched, put)
+	}
+}
+
 // checkRegistryLayer fetches the image's new layer from the registry and
 // compares it with the local blob.
 func checkRegistryLayer(t *testing.T, host string, img *assemble.Image) {
@@ -82,10 +93,7 @@ func TestStreamedLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRegistryLayer(t, reg.Host, img)
-	d := newLayer(t, img)
-	if patched, put := layerUploads(reg, d.Digest); patched != d.Size || put != 0 {
-		t.Errorf("layer of %d bytes: %d streamed, %d in its committing PUT; want all streamed", d.Size, patched, put)
-	}
+	checkStreamed(t, reg, img)
 }
 
 // TestStreamedLayerStalled: a registry that stops reading the stream
